@@ -1,0 +1,81 @@
+import { javascript, typescript } from 'projen';
+
+/**
+ * Source of truth for package.json, tsconfig*.json and the jest configuration.
+ * Run `npx projen` after editing; the generated files are committed.
+ */
+const project = new typescript.TypeScriptProject({
+  name: 'cdk8s-airflow',
+  description: 'CDK8s constructs that deploy Apache Airflow 3 on Kubernetes secure by default, and emit a Helm chart from the same code.',
+  license: 'Apache-2.0',
+  copyrightOwner: 'The cdk8s-airflow authors',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  typescriptVersion: '5.9.3',
+
+  // No hosted CI, release or bots: CI is `.ci/run`.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  eslint: false,
+  prettier: false,
+  sampleCode: false,
+  vscode: false,
+
+  srcdir: 'src',
+  testdir: 'test',
+  libdir: 'lib',
+  entrypoint: 'lib/src/index.js',
+  entrypointTypes: 'lib/src/index.d.ts',
+  tsconfig: {
+    include: ['examples/**/*.ts'],
+    compilerOptions: {
+      rootDir: '.',
+      lib: ['es2022'],
+      target: 'ES2022',
+      skipLibCheck: true,
+    },
+  },
+
+  deps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.4.0', 'yaml@^2.9.0', 'ajv@^8.17.0'],
+  peerDeps: [],
+  devDeps: ['cdk8s-cli@^2.207.0', '@kubernetes/client-node@^1.4.0', 'ts-node@^10.9.2'],
+
+  jest: true,
+  jestOptions: {
+    jestVersion: '^30',
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+      collectCoverage: false,
+      maxWorkers: 2,
+    },
+  },
+  tsJestOptions: {
+    transformOptions: { isolatedModules: true },
+  },
+});
+
+// Compiled JS synthesizes ~3x faster than ts-node; cdk8s.yaml runs lib/src/main.js.
+project.addTask('synth', {
+  description: 'Synthesize every example into dist/ (plain Kubernetes manifests)',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ spawn: 'compile' }, { exec: 'cdk8s synth --output dist' }],
+});
+
+// `npm test`: type-check everything (library, examples, tests), then run jest once, never updating snapshots.
+project.testTask.reset();
+project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
+project.testTask.exec('jest --ci', { receiveArgs: true });
+// `npm run test:update` (projen's) updates snapshots on purpose.
+
+project.gitignore.exclude('dist/', 'lib/', '.cache/');
+project.npmignore?.exclude('examples/', 'charts/', '.ci/', 'cdk8s.yaml');
+
+project.synth();

@@ -1,0 +1,82 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { NetworkPort } from '../security/network';
+import { airflowWorkload } from './airflow-process';
+import { AirflowRelease } from './release';
+import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
+
+export const API_SERVER_PORT = 8080;
+
+/** Options of {@link ApiServer} that {@link AirflowChart} exposes under its own prop. */
+export interface ApiServerOptions extends WorkloadOptions {
+  /**
+   * Number of pods.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Uvicorn worker processes per pod (`airflow api-server --workers`).
+   * @default 1
+   */
+  readonly workers?: number;
+}
+
+/** Props of {@link ApiServer}. */
+export interface ApiServerProps extends ApiServerOptions {
+  /** The release this component belongs to. */
+  readonly release: AirflowRelease;
+  /**
+   * Extra volumes mounted read-only for the FAB auth manager (e.g. webserver_config.py).
+   * @internal
+   */
+  readonly authVolumes?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
+}
+
+/**
+ * Airflow 3's api-server (formerly the webserver): the UI, the public REST API and the execution API that
+ * task processes call. Deployment (construct id `Resource`) behind a ClusterIP Service on port 8080.
+ * @see https://airflow.apache.org/docs/apache-airflow/stable/cli-and-env-variables-ref.html#api-server
+ */
+export class ApiServer extends Construct {
+  public readonly workload: Workload;
+
+  constructor(scope: Construct, id: string, props: ApiServerProps) {
+    super(scope, id);
+    const replicas = validateReplicas('apiServer.replicas', props.replicas, 1, 2);
+    const workers = validateReplicas('apiServer.workers', props.workers, 1, 1);
+    // /api/v2/version answers as long as the process serves HTTP; /api/v2/monitor/health also reports the
+    // scheduler and database, and would restart or unroute a healthy api-server when those are slow.
+    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+      httpGet: { path: '/api/v2/version', port: k8s.IntOrString.fromString('http') },
+      periodSeconds,
+      timeoutSeconds: 5,
+      failureThreshold,
+    });
+    this.workload = airflowWorkload(this, 'Workload', {
+      component: 'api-server',
+      prop: 'apiServer',
+      release: props.release,
+      options: props,
+      args: ['api-server', '--port', String(API_SERVER_PORT), '--workers', String(workers)],
+      replicas,
+      defaultResources: resources(250, 1024, 2048),
+      needs: { database: true, fernetKey: true, jwtSecret: true, apiSecretKey: true },
+      readsDags: false,
+      waitForMigrations: true,
+      ports: [{ name: 'http', containerPort: API_SERVER_PORT, protocol: 'TCP' }],
+      startupProbe: probe(5, 60),
+      livenessProbe: probe(15, 5),
+      readinessProbe: probe(10, 3),
+      servicePorts: [{ name: 'http', port: API_SERVER_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      networkPort: NetworkPort.tcp(API_SERVER_PORT),
+      volumes: props.authVolumes?.volumes,
+      volumeMounts: props.authVolumes?.mounts,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+    });
+  }
+
+  /** The api-server Service name. */
+  public get serviceName(): string {
+    return this.workload.name;
+  }
+}

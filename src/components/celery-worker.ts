@@ -1,0 +1,90 @@
+import { Duration, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { NetworkPort } from '../security/network';
+import { airflowWorkload } from './airflow-process';
+import { AirflowRelease } from './release';
+import { WORKER_LOG_PORT } from './scheduler';
+import { resources, validateReplicas, validateSeconds, Workload, WorkloadOptions } from './workload';
+
+/** Options of {@link CeleryWorkers} that {@link AirflowChart} exposes under its own prop. */
+export interface CeleryWorkersOptions extends WorkloadOptions {
+  /**
+   * Number of worker pods.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Task slots per worker (`airflow celery worker --concurrency`).
+   * @default 16
+   */
+  readonly concurrency?: number;
+  /**
+   * How long a stopping worker may finish running tasks (Celery warm shutdown on SIGTERM) before it is killed.
+   * Set it above your longest task.
+   * @default Duration.minutes(10)
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Queues the workers consume (`--queues`).
+   * @default ['default']
+   */
+  readonly queues?: string[];
+  /**
+   * Size of the emptyDir holding task logs until they are served or shipped.
+   * @default Size.gibibytes(5)
+   */
+  readonly logVolumeSize?: Size;
+}
+
+/** Props of {@link CeleryWorkers}. */
+export interface CeleryWorkersProps extends CeleryWorkersOptions {
+  /** The release this component belongs to. */
+  readonly release: AirflowRelease;
+}
+
+/**
+ * Celery workers. Airflow 3 workers reach the metadata through the api-server's execution API, and task
+ * results go to Redis, so workers hold no database credentials. Liveness: Celery `inspect ping` of this
+ * worker. Logs are served on 8793 to the api-server.
+ * @see https://airflow.apache.org/docs/apache-airflow-providers-celery/stable/celery_executor.html
+ */
+export class CeleryWorkers extends Construct {
+  public readonly workload: Workload;
+
+  constructor(scope: Construct, id: string, props: CeleryWorkersProps) {
+    super(scope, id);
+    const replicas = validateReplicas('workers.replicas', props.replicas, 0, 2);
+    const concurrency = validateReplicas('workers.concurrency', props.concurrency, 1, 16);
+    const grace = validateSeconds('workers.terminationGracePeriod', props.terminationGracePeriod, 30, 86400, 600);
+    const queues = props.queues ?? ['default'];
+    if (queues.length === 0 || queues.some((q) => !/^[A-Za-z0-9_.-]+$/.test(q))) {
+      throw new Error(`workers.queues must be a non-empty list of queue names ([A-Za-z0-9_.-]), got ${JSON.stringify(queues)}`);
+    }
+    const ping = 'exec python -m celery --app airflow.providers.celery.executors.celery_executor.app '
+      + 'inspect ping --destination "celery@${HOSTNAME}" --timeout 20';
+    this.workload = airflowWorkload(this, 'Workload', {
+      component: 'worker',
+      prop: 'workers',
+      release: props.release,
+      options: props,
+      args: ['celery', 'worker', '--concurrency', String(concurrency), '--queues', queues.join(',')],
+      replicas,
+      defaultResources: resources(500, 2048, 4096),
+      needs: { broker: true, apiSecretKey: true },
+      readsDags: true,
+      waitForMigrations: false,
+      ports: [{ name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' }],
+      livenessProbe: {
+        exec: { command: ['sh', '-c', ping] },
+        initialDelaySeconds: 30,
+        periodSeconds: 60,
+        timeoutSeconds: 45,
+        failureThreshold: 5,
+      },
+      networkPort: NetworkPort.tcp(WORKER_LOG_PORT),
+      terminationGracePeriodSeconds: grace,
+      logVolumeSize: props.logVolumeSize ?? Size.gibibytes(5),
+    });
+  }
+}
+

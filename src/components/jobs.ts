@@ -1,0 +1,268 @@
+import { Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { GeneratedSecret, SecretKeyRef } from '../config/secrets';
+import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
+import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
+import { namespacedRole, serviceAccount } from '../security/rbac';
+import { airflowBaseEnv, airflowWritablePaths, waitForMigrationsContainer } from './airflow-process';
+import { AirflowRelease, SecretNeeds, sha256 } from './release';
+import { resources } from './workload';
+
+/** Props shared by the release's Jobs. */
+export interface JobOptions {
+  /**
+   * Delete finished Jobs after this many seconds. Leave unset for Argo CD and Flux, which would re-create a
+   * deleted Job and run it again.
+   * @default - kept
+   */
+  readonly ttlSecondsAfterFinished?: number;
+}
+
+interface JobSpec {
+  readonly component: string;
+  readonly release: AirflowRelease;
+  readonly container: ContainerSpec;
+  readonly initContainers?: ContainerSpec[];
+  readonly volumes?: k8s.Volume[];
+  readonly kubernetesApiAccess: boolean;
+  readonly options: JobOptions;
+  readonly backoffLimit?: number;
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * A run-to-completion Job named `<release>-<component>-<hash of its pod spec>`: a changed spec is a new Job
+ * (a Job's template is immutable, so re-using the name would fail on `kubectl apply`), an unchanged one is a
+ * no-op on re-apply, upgrade or sync. It is not a Helm hook, so `helm install --wait`, Argo CD, Flux and
+ * `kubectl apply` all run it the same way.
+ */
+class ReleaseJob extends Construct implements INetworkEndpoint {
+  public readonly connections: Connections;
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, spec: JobSpec) {
+    super(scope, id);
+    const r = spec.release;
+    const saName = r.resourceName(spec.component);
+    const labels = r.labels(spec.component);
+    serviceAccount(this, saName, labels);
+    const podSpec = securePodSpec({
+      identity: ImageIdentity.AIRFLOW,
+      serviceAccountName: saName,
+      kubernetesApiAccess: spec.kubernetesApiAccess,
+      containers: [spec.container],
+      initContainers: spec.initContainers,
+      volumes: spec.volumes,
+      relaxations: r.relaxations,
+      restartPolicy: 'OnFailure',
+      imagePullSecrets: r.imagePullSecrets,
+    });
+    const hash = sha256(JSON.stringify({ podSpec, annotations: spec.annotations ?? {} })).slice(0, 8);
+    this.name = `${r.resourceName(spec.component)}-${hash}`;
+    new k8s.KubeJob(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        backoffLimit: spec.backoffLimit ?? 10,
+        ttlSecondsAfterFinished: spec.options.ttlSecondsAfterFinished,
+        template: { metadata: { labels, annotations: spec.annotations }, spec: podSpec },
+      },
+    });
+    this.connections = new Connections(this, 'NetworkPolicy', {
+      name: r.resourceName(spec.component),
+      labels,
+      podLabels: r.selectorLabels(spec.component),
+      settings: r.network,
+    });
+  }
+}
+
+function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds, args: string[], extraEnv: k8s.EnvVar[] = []): { container: ContainerSpec; volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; env: k8s.EnvVar[] } {
+  const { volumes, mounts } = r.volumes(needs);
+  const env = [...airflowBaseEnv(), ...r.env(needs)];
+  return {
+    container: {
+      name,
+      image: r.image.reference,
+      imagePullPolicy: r.image.pullPolicy,
+      args,
+      env: [...env, ...extraEnv],
+      volumeMounts: mounts,
+      resourceSpec: resources(250, 512, 1024),
+      resourceProp: `jobs.${name}.resources`,
+      writablePaths: airflowWritablePaths(Size.mebibytes(256)),
+    },
+    volumes,
+    mounts,
+    env,
+  };
+}
+
+/** Props of {@link DatabaseMigrations}. */
+export interface DatabaseMigrationsProps extends JobOptions {
+  /** The release this component belongs to. */
+  readonly release: AirflowRelease;
+}
+
+/**
+ * `airflow db migrate` as a plain Job. Long-running components hold in an init container
+ * (`airflow db check-migrations`) until the schema is current.
+ */
+export class DatabaseMigrations extends ReleaseJob {
+  constructor(scope: Construct, id: string, props: DatabaseMigrationsProps) {
+    const needs = { database: true, fernetKey: true };
+    const c = airflowJobContainer(props.release, 'migrate', needs, ['airflow', 'db', 'migrate']);
+    super(scope, id, {
+      component: 'migrate',
+      release: props.release,
+      container: c.container,
+      volumes: c.volumes,
+      kubernetesApiAccess: false,
+      options: props,
+      annotations: { 'checksum/config': props.release.configChecksum },
+    });
+  }
+}
+
+/** Props of {@link CreateAdminUser}. */
+export interface CreateAdminUserProps extends JobOptions {
+  /** The release this component belongs to. */
+  readonly release: AirflowRelease;
+  /** Login name of the admin. */
+  readonly username: SecretKeyRef;
+  /** Password of the admin. */
+  readonly password: SecretKeyRef;
+  /**
+   * E-mail of the admin.
+   * @default 'admin@example.com'
+   */
+  readonly email?: string;
+  /**
+   * First name.
+   * @default 'Airflow'
+   */
+  readonly firstName?: string;
+  /**
+   * Last name.
+   * @default 'Admin'
+   */
+  readonly lastName?: string;
+  /** @internal FAB config volumes */
+  readonly authVolumes?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
+}
+
+/**
+ * Creates the first admin of the FAB auth manager when it does not exist (`airflow users create` exits 0
+ * and changes nothing for an existing user, so re-runs never reset a password someone changed).
+ * The password is piped to the CLI's prompt from the environment: it is never an argument.
+ */
+export class CreateAdminUser extends ReleaseJob {
+  constructor(scope: Construct, id: string, props: CreateAdminUserProps) {
+    const email = props.email ?? 'admin@example.com';
+    if (!/^[^\s@'"]+@[^\s@'"]+$/.test(email)) throw new Error(`adminUser.email must be an e-mail address, got '${email}'`);
+    const first = props.firstName ?? 'Airflow';
+    const last = props.lastName ?? 'Admin';
+    for (const [prop, v] of [['adminUser.firstName', first], ['adminUser.lastName', last]]) {
+      if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(v)) throw new Error(`${prop} must be 1-64 letters, digits, spaces, '.', '_' or '-', got '${v}'`);
+    }
+    const needs = { database: true };
+    const script = 'printf \'%s\\n%s\\n\' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD" | '
+      + `exec airflow users create --username "$ADMIN_USERNAME" --role Admin --email '${email}' --firstname '${first}' --lastname '${last}'`;
+    const c = airflowJobContainer(props.release, 'create-user', needs, ['bash', '-c', script], [
+      { name: 'ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: props.username.name, key: props.username.key } } },
+      { name: 'ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: props.password.name, key: props.password.key } } },
+    ]);
+    super(scope, id, {
+      component: 'create-user',
+      release: props.release,
+      container: { ...c.container, volumeMounts: [...(c.container.volumeMounts ?? []), ...(props.authVolumes?.mounts ?? [])] },
+      initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env, 'adminUser')],
+      volumes: [...c.volumes, ...(props.authVolumes?.volumes ?? [])],
+      kubernetesApiAccess: false,
+      options: props,
+    });
+  }
+}
+
+/**
+ * Creates each missing Secret once, inside the cluster, and never touches an existing one: re-applying,
+ * upgrading or an Argo CD sync never rotates a key. Runs Python's standard library from the Airflow image
+ * against the Kubernetes API with a Role that may only read the named Secrets and create Secrets.
+ */
+export const SECRET_GENERATOR_SCRIPT = `
+import base64, json, os, secrets, ssl, sys, urllib.error, urllib.request
+sa = os.environ.get("SA_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
+ns = open(sa + "/namespace").read().strip()
+token = open(sa + "/token").read().strip()
+ctx = ssl.create_default_context(cafile=sa + "/ca.crt")
+api = "https://%s:%s" % (os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"])
+def call(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(api + path, data=data, method=method, headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        return r.status
+def make(kind, literal):
+    if kind == "fernet":
+        return base64.urlsafe_b64encode(os.urandom(32)).decode()
+    if kind == "literal":
+        return literal
+    return secrets.token_hex(32)
+for s in json.loads(os.environ["SECRETS_SPEC"]):
+    path = "/api/v1/namespaces/%s/secrets" % ns
+    try:
+        call("GET", path + "/" + s["name"])
+        print("kept existing Secret %s" % s["name"])
+        continue
+    except urllib.error.HTTPError as e:
+        if e.code != 404:
+            sys.exit("reading Secret %s failed: HTTP %s" % (s["name"], e.code))
+    body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": s["name"], "labels": s["labels"], "annotations": {"helm.sh/resource-policy": "keep"}},
+            "stringData": {k["key"]: make(k["value"], k.get("literal")) for k in s["keys"]}}
+    try:
+        call("POST", path, body)
+        print("created Secret %s" % s["name"])
+    except urllib.error.HTTPError as e:
+        if e.code != 409:
+            sys.exit("creating Secret %s failed: HTTP %s" % (s["name"], e.code))
+        print("Secret %s was created concurrently; kept it" % s["name"])
+`.trim();
+
+/** Props of {@link SecretsGenerator}. */
+export interface SecretsGeneratorProps extends JobOptions {
+  /** The release this component belongs to. */
+  readonly release: AirflowRelease;
+  /** The Secrets to create when missing. */
+  readonly secrets: GeneratedSecret[];
+}
+
+/** The Job that generates missing Secrets once (see {@link SECRET_GENERATOR_SCRIPT}). */
+export class SecretsGenerator extends ReleaseJob {
+  constructor(scope: Construct, id: string, props: SecretsGeneratorProps) {
+    const r = props.release;
+    const labels = r.labels('secrets');
+    const spec = props.secrets.map((s) => ({ name: s.name, labels, keys: s.keys }));
+    super(scope, id, {
+      component: 'secrets',
+      release: r,
+      container: {
+        name: 'generate',
+        image: r.image.reference,
+        imagePullPolicy: r.image.pullPolicy,
+        command: ['python', '-c', SECRET_GENERATOR_SCRIPT],
+        env: [{ name: 'SECRETS_SPEC', value: JSON.stringify(spec) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+        resourceSpec: resources(50, 64, 256),
+        resourceProp: 'jobs.secrets.resources',
+        writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(16) }],
+      },
+      kubernetesApiAccess: true,
+      options: props,
+    });
+    const name = r.resourceName('secrets');
+    namespacedRole(this, name, labels, name, [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: props.secrets.map((s) => s.name) },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    for (const port of KUBE_API_PORTS) this.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
+  }
+}

@@ -1,0 +1,112 @@
+/** A value of one Airflow setting. */
+export type AirflowConfigValue = string | number | boolean;
+
+/**
+ * Non-secret Airflow settings, by section then key, as in `airflow.cfg`:
+ * `{ core: { parallelism: 64 }, logging: { log_filename_template: '{{ ti.dag_id }}/...' } }`.
+ * Airflow's own Jinja (`{{ ... }}`) is kept verbatim.
+ * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
+ */
+export interface AirflowConfig {
+  readonly [section: string]: { readonly [key: string]: AirflowConfigValue };
+}
+
+const NAME = /^[a-z0-9_]+$/;
+
+/**
+ * Settings that hold secrets: they come from Kubernetes Secrets, never from `config`.
+ */
+const SECRET_KEYS: Record<string, string> = {
+  'database.sql_alchemy_conn': 'the database prop (MetadataDatabase.embedded/external)',
+  'database.sql_alchemy_conn_async': 'the database prop',
+  'core.fernet_key': 'secrets.fernetKey (a SecretKeyRef) or the generated Secret',
+  'api_auth.jwt_secret': 'secrets.jwtSecret (a SecretKeyRef) or the generated Secret',
+  'api.secret_key': 'secrets.apiSecretKey (a SecretKeyRef) or the generated Secret',
+  'celery.broker_url': 'the redis prop (CeleryBroker.embedded/external)',
+  'celery.result_backend': 'the redis prop',
+  'celery.flower_basic_auth': 'flower.credentials',
+};
+
+/** Settings the chart owns because other resources depend on them. */
+const OWNED_KEYS: Record<string, string> = {
+  'core.executor': 'the executor prop',
+  'core.execution_api_server_url': 'nothing: the chart points it at the api-server Service',
+  'core.dags_folder': 'nothing: the chart mounts DAGs at the image default',
+  'core.auth_manager': 'nothing: the chart uses the FAB auth manager',
+  'scheduler.enable_health_check': 'nothing: the scheduler liveness probe needs it',
+  'scheduler.scheduler_health_check_server_port': 'nothing: the probe and NetworkPolicy use 8974',
+  'logging.worker_log_server_port': 'nothing: the NetworkPolicy uses 8793',
+  'logging.trigger_log_server_port': 'nothing: the NetworkPolicy uses 8794',
+  'logging.base_log_folder': 'nothing: the writable log volume is mounted there',
+  'api.port': 'nothing: the Service and probes use 8080',
+  'celery.flower_port': 'nothing: the Service and probes use 5555',
+};
+
+/** Keys whose name says they hold a secret, whatever the section. */
+const SECRET_NAME = /(password|passwd|secret|token|private_key|fernet)/;
+
+/** Validates user config: names, types, and that no secret or chart-owned setting is set through it. */
+export function validateConfig(config: AirflowConfig): void {
+  for (const [section, keys] of Object.entries(config)) {
+    if (!NAME.test(section)) {
+      throw new Error(`config section '${section}' is invalid: Airflow sections use only [a-z0-9_] (e.g. 'core', 'celery_kubernetes_executor')`);
+    }
+    if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) {
+      throw new Error(`config.${section} must be an object of key: value settings`);
+    }
+    for (const [key, value] of Object.entries(keys)) {
+      const path = `${section}.${key}`;
+      if (!NAME.test(key)) {
+        throw new Error(`config.${path} is invalid: Airflow keys use only [a-z0-9_] (write 'dags_are_paused_at_creation', not 'dagsArePausedAtCreation')`);
+      }
+      if (!['string', 'number', 'boolean'].includes(typeof value) || (typeof value === 'number' && !Number.isFinite(value))) {
+        throw new Error(`config.${path} must be a string, finite number or boolean, got ${JSON.stringify(value)}`);
+      }
+      if (SECRET_KEYS[path]) {
+        throw new Error(`config.${path} holds a secret and cannot be set in config (it would land in a ConfigMap); use ${SECRET_KEYS[path]}`);
+      }
+      if (OWNED_KEYS[path]) {
+        throw new Error(`config.${path} is managed by the chart; use ${OWNED_KEYS[path]}`);
+      }
+      if (SECRET_NAME.test(key) && !/_(cmd|secret)$/.test(key) && !/^(hide_sensitive|sensitive)/.test(key)) {
+        throw new Error(`config.${path} looks like a secret and cannot be set in config (it would land in a ConfigMap); `
+          + `pass it as an environment variable from a Secret with extraEnv, or use its '${key}_secret' / '${key}_cmd' variant`);
+      }
+    }
+  }
+}
+
+/** Merges config layers; later layers win key by key. */
+export function mergeConfig(...layers: AirflowConfig[]): AirflowConfig {
+  const out: Record<string, Record<string, AirflowConfigValue>> = {};
+  for (const layer of layers) {
+    for (const [section, keys] of Object.entries(layer)) {
+      out[section] = { ...(out[section] ?? {}), ...keys };
+    }
+  }
+  return out;
+}
+
+function renderValue(value: AirflowConfigValue): string {
+  const text = typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value);
+  if (/[\r\n]/.test(text)) {
+    // Multi-line values continue on indented lines in ConfigParser syntax.
+    return text.split(/\r?\n/).map((l, i) => (i === 0 ? l : `    ${l}`)).join('\n').replace(/%/g, '%%');
+  }
+  // Airflow reads airflow.cfg with ConfigParser interpolation: a literal % is written %%.
+  return text.replace(/%/g, '%%');
+}
+
+/** Renders `airflow.cfg` text, sections and keys sorted so the output (and its checksum) is stable. */
+export function renderAirflowCfg(config: AirflowConfig): string {
+  const lines: string[] = [];
+  for (const section of Object.keys(config).sort()) {
+    const keys = config[section];
+    const names = Object.keys(keys).sort();
+    if (names.length === 0) continue;
+    lines.push(`[${section}]`);
+    for (const key of names) lines.push(`${key} = ${renderValue(keys[key])}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
