@@ -1,0 +1,61 @@
+import { allOutputs } from '../variants';
+import { containersOf, podTemplates } from '../util';
+
+/** Secret names a pod can read: env, envFrom and volumes. */
+function secretsOf(spec: any): string[] {
+  const names = new Set<string>();
+  for (const c of containersOf(spec)) {
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) names.add(e.valueFrom.secretKeyRef.name);
+    for (const e of c.envFrom ?? []) if (e.secretRef) names.add(e.secretRef.name);
+  }
+  for (const v of spec.volumes ?? []) {
+    if (v.secret) names.add(v.secret.secretName);
+    for (const s of v.projected?.sources ?? []) if (s.secret) names.add(s.secret.name);
+  }
+  return [...names].sort();
+}
+
+// Who may read what, following Airflow 3's security model (see README "Secrets"):
+// the database only in the api-server, scheduler, dag-processor, triggerer and the Jobs that migrate or add users;
+// the JWT signing key only in the api-server and scheduler; the fernet key wherever Airflow reads the database;
+// [api] secret_key in the api-server and in every log server it calls (workers, triggerer, LocalExecutor scheduler).
+const EXPECTED: Record<string, Record<string, string[]>> = {
+  celery: {
+    'api-server': ['airflow-api-secret-key', 'airflow-fernet-key', 'airflow-jwt-secret', 'airflow-postgres'],
+    'scheduler': ['airflow-fernet-key', 'airflow-jwt-secret', 'airflow-postgres', 'airflow-redis'],
+    'dag-processor': ['airflow-fernet-key', 'airflow-postgres'],
+    'triggerer': ['airflow-api-secret-key', 'airflow-fernet-key', 'airflow-postgres'],
+    'worker': ['airflow-api-secret-key', 'airflow-redis'],
+    'flower': ['airflow-flower', 'airflow-redis'],
+    'postgres': ['airflow-postgres'],
+    'redis': ['airflow-redis'],
+    'migrate': ['airflow-fernet-key', 'airflow-postgres'],
+    'create-user': ['airflow-admin', 'airflow-postgres'],
+    'secrets': [],
+  },
+};
+EXPECTED.local = {
+  ...EXPECTED.celery,
+  scheduler: ['airflow-api-secret-key', 'airflow-fernet-key', 'airflow-jwt-secret', 'airflow-postgres'],
+};
+
+describe('secret placement', () => {
+  test.each([['variant:celery+flower', 'celery'], ['example:default', 'celery'], ['variant:local+ingress', 'local']])(
+    '%s: each secret reaches exactly the components that need it', (variant, model) => {
+      const pods = podTemplates(allOutputs()[variant]);
+      const actual = Object.fromEntries(pods.map((p) => [p.component, secretsOf(p.spec)]));
+      const expected = Object.fromEntries(Object.entries(EXPECTED[model]).filter(([c]) => c in actual));
+      expect(actual).toEqual(expected);
+    });
+
+  test('no output holds a Secret object or a secret setting in a ConfigMap', () => {
+    for (const m of Object.values(allOutputs())) {
+      expect(m.filter((x) => x.kind === 'Secret')).toEqual([]);
+      for (const cm of m.filter((x) => x.kind === 'ConfigMap')) {
+        for (const text of Object.values<string>(cm.data)) {
+          expect(text).not.toMatch(/^\s*(fernet_key|jwt_secret|secret_key|sql_alchemy_conn|broker_url|result_backend|requirepass)\s*[=\s]\s*\S/m);
+        }
+      }
+    }
+  });
+});
