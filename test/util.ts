@@ -9,6 +9,7 @@ export interface PodTemplate {
   /** `<kind>/<name>` of the owner. */
   readonly owner: string;
   readonly component: string;
+  readonly namespace: string;
   readonly labels: Record<string, string>;
   readonly spec: any;
 }
@@ -40,14 +41,14 @@ export function podTemplates(manifests: Manifest[]): PodTemplate[] {
   for (const m of manifests) {
     if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(m.kind)) {
       const t = m.spec.template;
-      out.push({ owner: `${m.kind}/${m.metadata.name}`, component: t.metadata.labels['app.kubernetes.io/component'], labels: t.metadata.labels, spec: t.spec });
+      out.push({ owner: `${m.kind}/${m.metadata.name}`, namespace: m.metadata.namespace, component: t.metadata.labels['app.kubernetes.io/component'], labels: t.metadata.labels, spec: t.spec });
     }
     if (m.kind === 'Pod') {
-      out.push({ owner: `Pod/${m.metadata.name}`, component: m.metadata.labels?.['app.kubernetes.io/component'], labels: m.metadata.labels ?? {}, spec: m.spec });
+      out.push({ owner: `Pod/${m.metadata.name}`, namespace: m.metadata.namespace, component: m.metadata.labels?.['app.kubernetes.io/component'], labels: m.metadata.labels ?? {}, spec: m.spec });
     }
     if (m.kind === 'ConfigMap' && m.data?.['pod_template.yaml']) {
       const pod = parse(m.data['pod_template.yaml']);
-      out.push({ owner: `ConfigMap/${m.metadata.name}:pod_template.yaml`, component: pod.metadata.labels['app.kubernetes.io/component'], labels: pod.metadata.labels, spec: pod.spec });
+      out.push({ owner: `ConfigMap/${m.metadata.name}:pod_template.yaml`, namespace: m.metadata.namespace, component: pod.metadata.labels['app.kubernetes.io/component'], labels: pod.metadata.labels, spec: pod.spec });
     }
   }
   return out;

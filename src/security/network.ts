@@ -106,7 +106,7 @@ export class Connections {
 function render(rules: Rule[], field: 'from' | 'to'): any[] {
   return rules.map((r) => ({
     [field]: r.peers,
-    ports: r.ports.length ? r.ports.map((p) => ({ port: p.port, protocol: p.protocol })) : undefined,
+    ports: r.ports.length ? r.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })) : undefined,
   }));
 }
 
