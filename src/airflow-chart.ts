@@ -275,6 +275,10 @@ export class AirflowChart extends Chart {
   constructor(scope: Construct, id: string, props: AirflowChartProps = {}) {
     super(scope, id, props);
     const releaseName = props.releaseName ?? id;
+    if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(releaseName)) {
+      throw new Error(`releaseName must be a lowercase DNS label of at most 40 characters starting with a letter, got '${releaseName}'; `
+        + 'set releaseName (it defaults to the chart id)');
+    }
     const executor = props.executor ?? Executor.CELERY;
     const image = props.image ?? DefaultImages.AIRFLOW;
     const database = props.database ?? MetadataDatabase.embedded();
