@@ -17,15 +17,23 @@ cache_root="${CDK8S_AIRFLOW_CACHE:-${HOME:-/tmp}/.cache/cdk8s-airflow}"
 tool_dir="${cache_root}/tools/kubeconform-${version}"
 bin="${tool_dir}/bin/kubeconform"
 
-# kubeconform -v prints the version, e.g. "v0.7.0"
-if on_path="$(command -v kubeconform 2>/dev/null)"; then
-  if [ "$("$on_path" -v 2>/dev/null || true)" = "$version" ]; then
-    echo "$on_path"
-    exit 0
-  fi
+# Release binaries answer `-v` with their tag ("v0.7.0"); `go install` builds
+# answer "development", so for those read the module version from the build
+# info (`go version -m`), when Go is around.
+is_pinned() {
+  [ -x "$1" ] || return 1
+  [ "$("$1" -v 2>/dev/null || true)" = "$version" ] && return 0
+  command -v go >/dev/null 2>&1 || return 1
+  go version -m "$1" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/yannh/kubeconform[[:space:]]+${version}([[:space:]]|$)"
+}
+
+if on_path="$(command -v kubeconform 2>/dev/null)" && is_pinned "$on_path"; then
+  echo "$on_path"
+  exit 0
 fi
 
-if [ -x "$bin" ] && [ "$("$bin" -v 2>/dev/null || true)" = "$version" ]; then
+# Our own build: the stamp written after `go install` records the version.
+if [ -x "$bin" ] && [ "$(cat "${bin}.version" 2>/dev/null || true)" = "$version" ]; then
   echo "$bin"
   exit 0
 fi
@@ -44,12 +52,13 @@ echo "building kubeconform ${version} into ${tool_dir}/bin (one-off) ..." >&2
 lock="${tool_dir}/.lock"
 exec 9>"$lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
-if [ ! -x "$bin" ] || [ "$("$bin" -v 2>/dev/null || true)" != "$version" ]; then
+if [ ! -x "$bin" ] || [ "$(cat "${bin}.version" 2>/dev/null || true)" != "$version" ]; then
   (cd "${tool_dir}" && GOFLAGS="${GOFLAGS:-} -mod=mod" GO111MODULE=on CGO_ENABLED=0 GOBIN="${tool_dir}/bin" \
     go install "github.com/yannh/kubeconform/cmd/kubeconform@${version}") >&2
 fi
-if [ ! -x "$bin" ]; then
+if ! is_pinned "$bin"; then
   echo "error: go install of kubeconform ${version} did not produce ${bin}" >&2
   exit 1
 fi
+echo "$version" >"${bin}.version"
 echo "$bin"

@@ -127,3 +127,8 @@ export function airflowCliProbe(args: string[], periodSeconds = 60): k8s.Probe {
     failureThreshold: 5,
   };
 }
+
+/** An HTTP GET probe on a named container port. */
+export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, timeoutSeconds = 5): k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds, timeoutSeconds, failureThreshold };
+}

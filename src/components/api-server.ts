@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NetworkPort } from '../security/network';
-import { airflowWorkload } from './airflow-process';
+import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease } from './release';
 import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
 
@@ -46,12 +46,7 @@ export class ApiServer extends Construct {
     const workers = validateReplicas('apiServer.workers', props.workers, 1, 1);
     // /api/v2/version answers as long as the process serves HTTP; /api/v2/monitor/health also reports the
     // scheduler and database, and would restart or unroute a healthy api-server when those are slow.
-    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path: '/api/v2/version', port: k8s.IntOrString.fromString('http') },
-      periodSeconds,
-      timeoutSeconds: 5,
-      failureThreshold,
-    });
+    const probe = (period: number, failures: number) => httpProbe('/api/v2/version', 'http', period, failures);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'api-server',
       prop: 'apiServer',

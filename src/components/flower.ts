@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { SecretKeyRef } from '../config/secrets';
 import { NetworkPort } from '../security/network';
-import { airflowWorkload } from './airflow-process';
+import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease } from './release';
 import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
 
@@ -37,12 +37,7 @@ export class Flower extends Construct {
   constructor(scope: Construct, id: string, props: FlowerProps) {
     super(scope, id);
     const replicas = validateReplicas('flower.replicas', props.replicas, 1, 1);
-    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path: '/healthcheck', port: k8s.IntOrString.fromString('http') },
-      periodSeconds,
-      timeoutSeconds: 5,
-      failureThreshold,
-    });
+    const probe = (period: number, failures: number) => httpProbe('/healthcheck', 'http', period, failures);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'flower',
       prop: 'flower',

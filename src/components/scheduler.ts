@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Executor } from '../config/executor';
 import { NetworkPort } from '../security/network';
 import { namespacedRole } from '../security/rbac';
-import { airflowWorkload } from './airflow-process';
+import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease } from './release';
 import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
 
@@ -42,12 +42,7 @@ export class Scheduler extends Construct {
     const replicas = validateReplicas('scheduler.replicas', props.replicas, 1, 2);
     const runsTasks = r.executor === Executor.LOCAL;
     const usesKubeApi = r.executor === Executor.KUBERNETES;
-    const probe = (failureThreshold: number): k8s.Probe => ({
-      httpGet: { path: '/health', port: k8s.IntOrString.fromString('health') },
-      periodSeconds: 30,
-      timeoutSeconds: 10,
-      failureThreshold,
-    });
+    const probe = (failures: number) => httpProbe('/health', 'health', 30, failures, 10);
     const ports: k8s.ContainerPort[] = [{ name: 'health', containerPort: SCHEDULER_HEALTH_PORT, protocol: 'TCP' }];
     if (runsTasks) ports.push({ name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' });
     this.workload = airflowWorkload(this, 'Workload', {
