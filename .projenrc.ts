@@ -74,6 +74,14 @@ project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.exec('jest --ci', { receiveArgs: true });
 // `npm run test:update` (projen's) updates snapshots on purpose.
 
+// Offline, strict kubeconform against Kubernetes 1.27-1.34 (schemas generated from the k8s.io/kubernetes module).
+// `npm run validate` runs the validation suite (npm test runs it too).
+project.addTask('validate', {
+  description: 'Synthesize, then validate every manifest with kubeconform (strict, offline, Kubernetes 1.27-1.34)',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ spawn: 'synth' }, { exec: 'jest --ci test/validate' }],
+});
+
 project.gitignore.exclude('dist/', 'lib/', '.cache/');
 project.npmignore?.exclude('examples/', 'charts/', '.ci/', 'cdk8s.yaml');
 
