@@ -99,7 +99,7 @@ export class DefaultImages {
   /** Official Apache Airflow image (runs as UID 50000, GID 0). */
   public static readonly AIRFLOW = ContainerImage.of('apache/airflow', AIRFLOW_VERSION);
   /** Official PostgreSQL image, Debian variant (runs as the `postgres` user, UID/GID 999). */
-  public static readonly POSTGRES = ContainerImage.of('postgres', '17.6-bookworm');
+  public static readonly POSTGRES = ContainerImage.of('postgres', '17.11-bookworm');
   /** Official Redis image, Debian variant (runs as the `redis` user, UID/GID 999). */
-  public static readonly REDIS = ContainerImage.of('redis', '7.4.5-bookworm');
+  public static readonly REDIS = ContainerImage.of('redis', '7.4.11-bookworm');
 }
