@@ -9,7 +9,7 @@ import { Flower, FlowerOptions } from './components/flower';
 import { CreateAdminUser, DatabaseMigrations, JobOptions, SecretsGenerator } from './components/jobs';
 import { Postgres, PostgresOptions, POSTGRES_PORT } from './components/postgres';
 import { Redis, RedisOptions, REDIS_PORT } from './components/redis';
-import { AirflowRelease, BrokerEndpoint, DatabaseEndpoint } from './components/release';
+import { AirflowRelease, BrokerEndpoint, DatabaseEndpoint, validateReleaseName } from './components/release';
 import { Scheduler, SchedulerOptions } from './components/scheduler';
 import { Triggerer, TriggererOptions } from './components/triggerer';
 import { Workload } from './components/workload';
@@ -274,11 +274,7 @@ export class AirflowChart extends Chart {
 
   constructor(scope: Construct, id: string, props: AirflowChartProps = {}) {
     super(scope, id, props);
-    const releaseName = props.releaseName ?? id;
-    if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(releaseName)) {
-      throw new Error(`releaseName must be a lowercase DNS label of at most 40 characters starting with a letter, got '${releaseName}'; `
-        + 'set releaseName (it defaults to the chart id)');
-    }
+    const releaseName = validateReleaseName(props.releaseName ?? id);
     const executor = props.executor ?? Executor.CELERY;
     const image = props.image ?? DefaultImages.AIRFLOW;
     const database = props.database ?? MetadataDatabase.embedded();
@@ -463,7 +459,6 @@ export class AirflowChart extends Chart {
     if (generated.length > 0) {
       new SecretsGenerator(this, 'SecretsGenerator', { ...jobOptions, release: r, secrets: generated });
     }
-    for (const g of generated) r.generateSecret(g);
 
     // Network: default deny, then one allow per real Airflow 3 connection.
     defaultDenyPolicy(this, 'DefaultDeny', name('default-deny'), r.labels('network-policy'), r.instanceLabels(), r.network);

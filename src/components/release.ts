@@ -5,7 +5,7 @@ import { SslMode } from '../config/database';
 import { AIRFLOW_HOME, DagsSource, DAGS_FOLDER } from '../config/dags';
 import { Executor } from '../config/executor';
 import { ContainerImage } from '../config/image';
-import { GeneratedSecret, SecretKeyRef } from '../config/secrets';
+import { SecretKeyRef } from '../config/secrets';
 import { NetworkPolicySettings } from '../security/network';
 import { SecurityRelaxations } from '../security/pod-security';
 
@@ -90,13 +90,9 @@ export class AirflowRelease {
   public readonly network: NetworkPolicySettings;
   public readonly relaxations: SecurityRelaxations;
   public readonly managedBy: string;
-  /** Secrets the in-cluster generator must create when missing. */
-  public readonly generatedSecrets: GeneratedSecret[] = [];
 
   constructor(props: AirflowReleaseProps) {
-    if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(props.releaseName)) {
-      throw new Error(`releaseName must be a lowercase DNS label of at most 40 characters starting with a letter, got '${props.releaseName}'`);
-    }
+    validateReleaseName(props.releaseName);
     if (props.executor === Executor.CELERY && !props.broker) {
       throw new Error('a broker is required with Executor.CELERY');
     }
@@ -205,11 +201,17 @@ export class AirflowRelease {
     }
     return { volumes, mounts };
   }
+}
 
-  /** Registers a Secret for the in-cluster generator (created once when missing, never updated). */
-  public generateSecret(secret: GeneratedSecret): void {
-    if (!this.generatedSecrets.some((s) => s.name === secret.name)) this.generatedSecrets.push(secret);
+/**
+ * Validates a release name: it prefixes every resource name, and `<release>-<component>` must stay a DNS label.
+ */
+export function validateReleaseName(name: string): string {
+  if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) {
+    throw new Error(`releaseName must be a lowercase DNS label of at most 40 characters starting with a letter, got '${name}'; `
+      + 'set releaseName (it defaults to the chart id)');
   }
+  return name;
 }
 
 /** Hex SHA-256 of a string. */
