@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RoleSyncSpec, ROLE_SYNC_SCRIPT } from '../config/auth-roles';
 import { GeneratedSecret, SecretKeyRef } from '../config/secrets';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
@@ -207,7 +208,15 @@ def make(kind, literal):
     if kind == "literal":
         return literal
     return secrets.token_hex(32)
-for s in json.loads(os.environ["SECRETS_SPEC"]):
+# One argument per key, {"secret", "key", "value", "literal"?}: each key is generated only when the user did not
+# bring its Secret, so the list is decided key by key (and a Helm template can include or drop each line).
+wanted = {}
+for arg in sys.argv[1:]:
+    k = json.loads(arg)
+    wanted.setdefault(k["secret"], []).append(k)
+labels = json.loads(os.environ["SECRET_LABELS"])
+for name, keys in wanted.items():
+    s = {"name": name, "keys": keys}
     path = "/api/v1/namespaces/%s/secrets" % ns
     try:
         call("GET", path + "/" + s["name"])
@@ -217,7 +226,7 @@ for s in json.loads(os.environ["SECRETS_SPEC"]):
         if e.code != 404:
             sys.exit("reading Secret %s failed: HTTP %s" % (s["name"], e.code))
     body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": s["name"], "labels": s["labels"], "annotations": {"helm.sh/resource-policy": "keep"}},
+            "metadata": {"name": s["name"], "labels": labels, "annotations": {"helm.sh/resource-policy": "keep"}},
             "stringData": {k["key"]: make(k["value"], k.get("literal")) for k in s["keys"]}}
     try:
         call("POST", path, body)
@@ -241,7 +250,7 @@ export class SecretsGenerator extends ReleaseJob {
   constructor(scope: Construct, id: string, props: SecretsGeneratorProps) {
     const r = props.release;
     const labels = r.labels('secrets');
-    const spec = props.secrets.map((s) => ({ name: s.name, labels, keys: s.keys }));
+    const args = props.secrets.flatMap((s) => s.keys.map((k) => JSON.stringify({ secret: s.name, key: k.key, value: k.value, literal: k.literal })));
     super(scope, id, {
       component: 'secrets',
       release: r,
@@ -250,7 +259,8 @@ export class SecretsGenerator extends ReleaseJob {
         image: r.image.reference,
         imagePullPolicy: r.image.pullPolicy,
         command: ['python', '-c', SECRET_GENERATOR_SCRIPT],
-        env: [{ name: 'SECRETS_SPEC', value: JSON.stringify(spec) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+        args,
+        env: [{ name: 'SECRET_LABELS', value: JSON.stringify(labels) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
         resourceSpec: resources(50, 64, 256),
         resourceProp: 'jobs.secrets.resources',
         writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(16) }],
@@ -264,5 +274,35 @@ export class SecretsGenerator extends ReleaseJob {
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
     for (const port of KUBE_API_PORTS) this.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
+  }
+}
+
+/** Props of {@link SyncRoles}. */
+export interface SyncRolesProps extends JobOptions {
+  /** The release this component belongs to. */
+  readonly release: AirflowRelease;
+  /** Declared roles (from `AirflowAuth`). */
+  readonly roles: RoleSyncSpec[];
+}
+
+/**
+ * Creates the declared custom roles and sets their permissions to exactly the declared set
+ * ({@link ROLE_SYNC_SCRIPT}). Named by a hash of its spec like the other Jobs, so it runs again whenever a role
+ * changes and is a no-op otherwise. It needs only the database: no auth secret reaches it.
+ */
+export class SyncRoles extends ReleaseJob {
+  constructor(scope: Construct, id: string, props: SyncRolesProps) {
+    const c = airflowJobContainer(props.release, 'sync-roles', { database: true }, ['python', '-c', ROLE_SYNC_SCRIPT], [
+      { name: 'ROLES_SPEC', value: JSON.stringify(props.roles) },
+    ]);
+    super(scope, id, {
+      component: 'sync-roles',
+      release: props.release,
+      container: c.container,
+      initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env, 'auth')],
+      volumes: c.volumes,
+      kubernetesApiAccess: false,
+      options: props,
+    });
   }
 }

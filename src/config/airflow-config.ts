@@ -16,7 +16,7 @@ const NAME = /^[a-z0-9_]+$/;
 /**
  * Settings that hold secrets: they come from Kubernetes Secrets, never from `config`.
  */
-const SECRET_KEYS: Record<string, string> = {
+export const SECRET_KEYS: Record<string, string> = {
   'database.sql_alchemy_conn': 'the database prop (MetadataDatabase.embedded/external)',
   'database.sql_alchemy_conn_async': 'the database prop',
   'core.fernet_key': 'secrets.fernetKey (a SecretKeyRef) or the generated Secret',
@@ -28,7 +28,7 @@ const SECRET_KEYS: Record<string, string> = {
 };
 
 /** Settings the chart owns because other resources depend on them. */
-const OWNED_KEYS: Record<string, string> = {
+export const OWNED_KEYS: Record<string, string> = {
   'core.executor': 'the executor prop',
   'core.execution_api_server_url': 'nothing: the chart points it at the api-server Service',
   'core.dags_folder': 'nothing: the chart mounts DAGs at the image default',
@@ -43,7 +43,7 @@ const OWNED_KEYS: Record<string, string> = {
 };
 
 /** Keys whose name says they hold a secret, whatever the section. */
-const SECRET_NAME = /(password|passwd|secret|token|private_key|fernet)/;
+export const SECRET_NAME = /(password|passwd|secret|token|private_key|fernet)/;
 
 /** Validates user config: names, types, and that no secret or chart-owned setting is set through it. */
 export function validateConfig(config: AirflowConfig): void {

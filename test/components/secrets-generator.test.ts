@@ -53,9 +53,10 @@ describe('secrets generator script', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (spec: string) => new Promise<{ code: number; out: string }>((resolve) => {
-    const p = spawn('python3', ['-c', SECRET_GENERATOR_SCRIPT], {
-      env: { PATH: process.env.PATH!, SA_DIR: dir, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), SECRETS_SPEC: spec },
+  interface JobInput { args: string[]; labels: string }
+  const run = (input: JobInput) => new Promise<{ code: number; out: string }>((resolve) => {
+    const p = spawn('python3', ['-c', SECRET_GENERATOR_SCRIPT, ...input.args], {
+      env: { PATH: process.env.PATH!, SA_DIR: dir, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), SECRET_LABELS: input.labels },
     });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
@@ -63,8 +64,18 @@ describe('secrets generator script', () => {
     p.on('close', (code) => resolve({ code: code ?? -1, out }));
   });
 
-  // The spec exactly as the chart's Job carries it.
-  const chartSpec = () => findJob(synthAirflow({ flower: { enabled: true } }), 'airflow-secrets').spec.template.spec.containers[0].env[0].value;
+  // The arguments and labels exactly as the chart's Job carries them.
+  const chartSpec = (): JobInput => {
+    const c = findJob(synthAirflow({ flower: { enabled: true } }), 'airflow-secrets').spec.template.spec.containers[0];
+    return { args: c.args, labels: c.env.find((e: any) => e.name === 'SECRET_LABELS').value };
+  };
+
+  test('the Job passes one argument per generated key', () => {
+    const keys = chartSpec().args.map((a) => JSON.parse(a));
+    expect(keys).toContainEqual({ secret: 'airflow-fernet-key', key: 'fernet-key', value: 'fernet' });
+    expect(keys).toContainEqual({ secret: 'airflow-flower', key: 'username', value: 'literal', literal: 'admin' });
+    expect(keys.filter((k) => k.secret === 'airflow-admin').map((k) => k.key)).toEqual(['username', 'password']);
+  });
 
   test('creates every missing Secret with valid values, once; a second run changes nothing', async () => {
     store.set('airflow-postgres', { metadata: { name: 'airflow-postgres' }, stringData: { password: 'pre-existing' } });
@@ -92,8 +103,7 @@ describe('secrets generator script', () => {
   });
 
   test('fails loudly (non-zero) when the API refuses a read', async () => {
-    const spec = JSON.stringify([{ name: 'forbidden', labels: {}, keys: [{ key: 'k', value: 'hex' }] }]);
-    const result = await run(spec);
+    const result = await run({ args: [JSON.stringify({ secret: 'forbidden', key: 'k', value: 'hex' })], labels: '{}' });
     expect(result.code).not.toBe(0);
     expect(result.out).toContain('reading Secret forbidden failed: HTTP 403');
     expect(store.has('forbidden')).toBe(false);

@@ -1,0 +1,425 @@
+/**
+ * The ONE values model: every Helm value is declared here once, with its type, default, constraints, doc
+ * and how the Helm generator finds where it lands (its probe). values.yaml, values.schema.json, the chart
+ * README table and the TypeScript mapping (`propsFromValues`) all derive from it.
+ */
+
+/** JSON-schema type of a value. */
+export type ValueType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'null';
+
+/** A condition both as a Go-template expression and as a predicate over values (to check the generator). */
+export interface Condition {
+  readonly helm: string;
+  readonly js: (values: Values) => boolean;
+}
+
+/** Another rendering of a value that may appear in manifests (e.g. `index + 1`). */
+export interface DerivedForm {
+  /** Go-template pipeline turning the value (`$v`, written as `%s`) into what appears in manifests. */
+  readonly helm: string;
+  readonly js: (value: any) => string | number;
+}
+
+/**
+ * How the generator learns where a key lands: it synthesizes the constructs with the key at its default
+ * and at `value` (with `context` set in both runs) and turns the difference into template code.
+ */
+export type Probe =
+  /** The value appears as-is (or inside a string); anything else changing is an error, or guarded by `structural`. */
+  | { readonly kind: 'scalar'; readonly value: unknown; readonly structural?: Condition; readonly forms?: DerivedForm[]; readonly context?: Values }
+  /**
+   * A closed set: each alternative (a value, or `{ value, with }` adding values it needs) is synthesized;
+   * differences become if/else branches.
+   */
+  | { readonly kind: 'choice'; readonly values: unknown[]; readonly with?: Values; readonly context?: Values }
+  /** Empty means "not set": differences are guarded by the value being set; the value itself is substituted. */
+  | { readonly kind: 'optional'; readonly value: unknown; readonly forms?: DerivedForm[]; readonly when?: Condition; readonly context?: Values }
+  /** Kubernetes YAML passed through (maps, lists): rendered with toYaml where it lands. */
+  | { readonly kind: 'yaml'; readonly value: unknown; readonly context?: Values }
+  /** A list of scalars each rendered into an element (e.g. CIDRs into ipBlocks); empty may drop structure. */
+  | { readonly kind: 'list'; readonly value: unknown[]; readonly whenEmpty?: Condition; readonly context?: Values }
+  /** Handled by the generator itself (Airflow config, release-wide settings). */
+  | { readonly kind: 'special'; readonly reason: string };
+
+/** A leaf value. */
+export interface ValueLeaf {
+  readonly type: ValueType | ValueType[];
+  readonly default: unknown;
+  readonly description: string;
+  /** Extra JSON-schema keywords (enum, minimum, pattern, items, ...). */
+  readonly schema?: Record<string, unknown>;
+  readonly probe: Probe;
+}
+
+/** A group of values (a nested map in values.yaml). */
+export interface ValueGroup {
+  readonly description: string;
+  readonly children: Record<string, ValueNode>;
+  /** Extra JSON-schema keywords on the group (if/then requirements). */
+  readonly schema?: Record<string, unknown>;
+}
+
+export type ValueNode = ValueLeaf | ValueGroup;
+export type Values = { [key: string]: any };
+
+export function isGroup(n: ValueNode): n is ValueGroup {
+  return (n as ValueGroup).children !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Building blocks
+
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$';
+const HOSTNAME = '^(([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)\\.)*[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$';
+const CIDR = '^((\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}|[0-9a-fA-F:]+/\\d{1,3})$';
+const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
+const MEMORY = '^[0-9]+(Ki|Mi|Gi|Ti)$';
+const SECRET_KEY = '^[-._a-zA-Z0-9]{1,253}$';
+
+/** Builds a values path reference for Go templates: `$.Values.a.b` (root-anchored, so it works inside range and with). */
+export function valuesRef(path: string): string {
+  return `$.Values.${path}`;
+}
+
+function get(values: Values, path: string): any {
+  return path.split('.').reduce((v: any, k) => (v === undefined || v === null ? undefined : v[k]), values);
+}
+
+/** Whether a value counts as set (Go templates' truthiness: non-empty string, map, list; true; non-zero). */
+export function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  return true;
+}
+
+export const cond = {
+  /** The value at `path` is set. */
+  set: (path: string): Condition => ({ helm: valuesRef(path), js: (v) => truthy(get(v, path)) }),
+  /** The value at `path` equals `value`. */
+  eq: (path: string, value: string | boolean | number): Condition => ({
+    helm: typeof value === 'string' ? `eq ${valuesRef(path)} ${JSON.stringify(value)}` : `eq ${valuesRef(path)} ${value}`,
+    js: (v) => get(v, path) === value,
+  }),
+  /** An integer value is above `n`. */
+  gt: (path: string, n: number): Condition => ({ helm: `gt (int ${valuesRef(path)}) ${n}`, js: (v) => Number(get(v, path)) > n }),
+  and: (...cs: Condition[]): Condition => (cs.length === 1 ? cs[0] : {
+    helm: `and ${cs.map((c) => `(${c.helm})`).join(' ')}`,
+    js: (v) => cs.every((c) => c.js(v)),
+  }),
+  not: (c: Condition): Condition => ({ helm: `not (${c.helm})`, js: (v) => !c.js(v) }),
+};
+
+function leaf(type: ValueType | ValueType[], def: unknown, description: string, probe: Probe, schema?: Record<string, unknown>): ValueLeaf {
+  return { type, default: def, description, probe, schema };
+}
+
+function group(description: string, children: Record<string, ValueNode>, schema?: Record<string, unknown>): ValueGroup {
+  return { description, children, schema };
+}
+
+const RESOURCES_SCHEMA = {
+  additionalProperties: false,
+  properties: {
+    requests: {
+      type: 'object', additionalProperties: false, description: 'Requests (cpu and memory are required).',
+      properties: {
+        cpu: { type: 'string', pattern: CPU, description: 'CPU request, e.g. 250m.' },
+        memory: { type: 'string', pattern: MEMORY, description: 'Memory request, e.g. 512Mi.' },
+        'ephemeral-storage': { type: 'string', pattern: MEMORY, description: 'Ephemeral storage request.' },
+      },
+      required: ['cpu', 'memory'],
+    },
+    limits: {
+      type: 'object', additionalProperties: false, description: 'Limits (memory is required).',
+      properties: {
+        cpu: { type: 'string', pattern: CPU, description: 'CPU limit (none by default: throttling hurts Airflow more than sharing).' },
+        memory: { type: 'string', pattern: MEMORY, description: 'Memory limit.' },
+        'ephemeral-storage': { type: 'string', pattern: MEMORY, description: 'Ephemeral storage limit.' },
+      },
+      required: ['memory'],
+    },
+  },
+  // Empty: the component default; otherwise requests (cpu, memory) and a memory limit.
+  anyOf: [{ maxProperties: 0 }, { required: ['requests', 'limits'] }],
+};
+
+const OBJECT_MAP = { additionalProperties: { type: 'string' } };
+const K8S_LIST = { items: { type: 'object' } };
+
+/** Scheduling and customization keys every component has. */
+function workloadKeys(defaults: { resources: string }, context: Values = {}): Record<string, ValueNode> {
+  const yamlProbe = (value: unknown): Probe => ({ kind: 'yaml', value, context });
+  return {
+    resources: leaf('object', {}, `CPU/memory; empty: the component default (${defaults.resources}). Otherwise give requests.cpu, requests.memory and limits.memory.`,
+      { kind: 'optional', value: { requests: { cpu: '333m', memory: '333Mi' }, limits: { memory: '777Mi' } }, context }, RESOURCES_SCHEMA),
+    nodeSelector: leaf('object', {}, 'Node labels the pods must match.', yamlProbe({ 'probe/node': 'yes' }), OBJECT_MAP),
+    tolerations: leaf('array', [], 'Tolerations of the pods.', yamlProbe([{ key: 'probe', operator: 'Exists', effect: 'NoSchedule' }]), K8S_LIST),
+    affinity: leaf('object', {}, 'Affinity of the pods.', yamlProbe({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'probe', operator: 'Exists' }] }] } } })),
+    topologySpreadConstraints: leaf('array', [], 'Topology spread constraints of the pods (give labelSelector explicitly).',
+      yamlProbe([{ maxSkew: 1, topologyKey: 'probe', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { probe: 'yes' } } }]),
+      { items: { type: 'object', required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable', 'labelSelector'] } }),
+    priorityClassName: leaf('string', '', 'PriorityClass of the pods.', { kind: 'optional', value: 'probe-priority', context }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    podAnnotations: leaf('object', {}, 'Extra pod annotations.', yamlProbe({ 'probe/annotation': 'yes' }), OBJECT_MAP),
+    podLabels: leaf('object', {}, 'Extra pod labels (app.kubernetes.io/* are reserved).', yamlProbe({ 'probe/label': 'yes' }),
+      { ...OBJECT_MAP, propertyNames: { not: { pattern: '^app\\.kubernetes\\.io/' } } }),
+    extraEnv: leaf('array', [], 'Extra environment variables of the main container (use valueFrom.secretKeyRef for secrets).',
+      yamlProbe([{ name: 'PROBE_ENV', value: 'yes' }]), { items: { type: 'object', required: ['name'] } }),
+    extraVolumes: leaf('array', [], 'Extra pod volumes.', yamlProbe([{ name: 'probe-volume', emptyDir: {} }]), { items: { type: 'object', required: ['name'] } }),
+    extraVolumeMounts: leaf('array', [], 'Extra volume mounts of the main container.', yamlProbe([{ name: 'probe-volume', mountPath: '/probe' }]),
+      { items: { type: 'object', required: ['name', 'mountPath'] } }),
+  };
+}
+
+function replicas(path: string, def: number, description: string, context: Values = {}, pdb = true): ValueLeaf {
+  return leaf('integer', def, description, {
+    kind: 'scalar', value: def > 1 ? 1 : 3, context,
+    // More than one replica adds a PodDisruptionBudget.
+    structural: pdb ? cond.gt(path, 1) : undefined,
+  }, { minimum: 1 });
+}
+
+function image(path: string, repository: string, tag: string): ValueGroup {
+  return group(`Image of ${path.split('.').pop()}.`, {
+    registry: leaf('string', '', 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).',
+      { kind: 'optional', value: 'probe-registry.example:5000' }, { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
+    repository: leaf('string', repository, 'Repository.', { kind: 'scalar', value: `probe/${repository.replace('/', '-')}` },
+      { pattern: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$' }),
+    tag: leaf('string', tag, 'Tag (never latest).', { kind: 'scalar', value: 'probe-tag' },
+      { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', not: { const: 'latest' } }),
+    digest: leaf('string', '', 'Content digest (sha256:...); when set it decides what runs.',
+      { kind: 'optional', value: `sha256:${'ab'.repeat(32)}` }, { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
+    pullPolicy: leaf('string', 'IfNotPresent', 'Pull policy.', { kind: 'choice', values: ['Always', 'Never'] }, { enum: ['IfNotPresent', 'Always', 'Never'] }),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The model
+
+const EXTERNAL_DB = { postgres: { enabled: false }, externalDatabase: { host: 'db.example.com', password: { existingSecret: 'db-credentials' }, caCertificate: { existingSecret: 'db-ca' } } };
+const EXTERNAL_REDIS = { redis: { enabled: false }, externalRedis: { host: 'redis.example.com', password: { existingSecret: 'redis-credentials' } } };
+const FLOWER = { flower: { enabled: true } };
+const INGRESS = { ingress: { enabled: true, host: 'airflow.example.com', tls: { certManager: { issuer: 'letsencrypt' } } } };
+
+/**
+ * A reference to a key of a Secret. Generated references: empty `existingSecret` means "generated once in the
+ * cluster"; the `key` probe runs with `existingSecret` set, because generated Secrets use fixed keys.
+ */
+function ref(what: string, defaultKey: string, path: string, probeName: string, context: Values = {}, mode: 'generated' | 'required' | 'optional' = 'generated'): ValueGroup {
+  const withSecret = mode !== 'required' ? mergeValues(context, setPath({}, `${path}.existingSecret`, probeName)) : context;
+  const doc = {
+    generated: `Existing Secret holding ${lower(what)}; empty: generated once in the cluster and kept across upgrades.`,
+    required: `Existing Secret holding ${lower(what)} (required).`,
+    optional: `Existing Secret holding ${lower(what)}; empty: none.`,
+  }[mode];
+  return group(`${what}.`, {
+    existingSecret: leaf('string', '', doc,
+      mode === 'required' ? { kind: 'scalar', value: probeName, context } : { kind: 'optional', value: probeName, context },
+      { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    key: leaf('string', defaultKey, 'Key in that Secret.', { kind: 'scalar', value: `probe-${defaultKey}`, context: withSecret }, { pattern: SECRET_KEY }),
+  });
+}
+
+function lower(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
+  executor: leaf('string', 'CeleryExecutor', 'Airflow executor.', { kind: 'choice', values: ['LocalExecutor', 'KubernetesExecutor'] },
+    { enum: ['CeleryExecutor', 'LocalExecutor', 'KubernetesExecutor'] }),
+  images: group('Container images (pinned; never latest).', {
+    airflow: image('images.airflow', 'apache/airflow', '3.3.2'),
+    postgres: image('images.postgres', 'postgres', '17.11-bookworm'),
+    redis: image('images.redis', 'redis', '7.4.11-bookworm'),
+  }),
+  imagePullSecrets: leaf('array', [], 'Secrets used to pull images, as `[{name: ...}]`.', { kind: 'yaml', value: [{ name: 'probe-pull' }] },
+    { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: DNS_SUBDOMAIN } } } }),
+  config: leaf('object', {}, 'Non-secret Airflow settings, `{section: {key: value}}`, merged over the chart\'s; keys the chart owns and secrets are refused.',
+    { kind: 'special', reason: 'rendered into airflow.cfg by the chart\'s config template' },
+    {
+      propertyNames: { pattern: '^[a-z0-9_]+$' },
+      additionalProperties: { type: 'object', propertyNames: { pattern: '^[a-z0-9_]+$' }, additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    }),
+  dags: group('Where DAG files come from.', {
+    persistentVolumeClaim: leaf('string', '', 'Existing PVC (ReadOnlyMany/ReadWriteMany) with the DAGs, mounted read-only; empty: DAGs baked into the image.',
+      { kind: 'optional', value: 'probe-dags' }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+  }),
+  secrets: group('Airflow\'s own secret keys; each is generated once in the cluster unless an existing Secret is named.', {
+    fernetKey: ref('The Fernet key', 'fernet-key', 'secrets.fernetKey', 'probe-fernet'),
+    jwtSecret: ref('The JWT signing secret', 'jwt-secret', 'secrets.jwtSecret', 'probe-jwt'),
+    apiSecretKey: ref('The [api] secret_key', 'api-secret-key', 'secrets.apiSecretKey', 'probe-api-key'),
+  }),
+  apiServer: group('api-server (`airflow api-server`: UI, REST API, execution API).', {
+    replicas: replicas('apiServer.replicas', 2, 'Number of pods.'),
+    workers: leaf('integer', 1, 'Uvicorn worker processes per pod.', { kind: 'scalar', value: 3 }, { minimum: 1, maximum: 64 }),
+    ...workloadKeys({ resources: 'cpu 250m, memory 1024Mi, limit 2048Mi' }),
+  }),
+  scheduler: group('Scheduler.', {
+    replicas: replicas('scheduler.replicas', 2, 'Number of schedulers (active-active).'),
+    ...workloadKeys({ resources: 'cpu 250m, memory 1024Mi, limit 2048Mi; with LocalExecutor cpu 500m, limit 4096Mi' }),
+  }),
+  dagProcessor: group('DAG processor.', {
+    replicas: replicas('dagProcessor.replicas', 1, 'Number of pods.'),
+    ...workloadKeys({ resources: 'cpu 250m, memory 1024Mi, limit 2048Mi' }),
+  }),
+  triggerer: group('Triggerer.', {
+    replicas: replicas('triggerer.replicas', 1, 'Number of pods.'),
+    ...workloadKeys({ resources: 'cpu 250m, memory 1024Mi, limit 2048Mi' }),
+  }),
+  workers: group('Celery workers (CeleryExecutor only).', {
+    replicas: replicas('workers.replicas', 2, 'Number of worker pods.'),
+    concurrency: leaf('integer', 16, 'Task slots per worker.', { kind: 'scalar', value: 7 }, { minimum: 1, maximum: 1024 }),
+    terminationGracePeriodSeconds: leaf('integer', 600, 'Seconds a stopping worker may finish running tasks.', { kind: 'scalar', value: 1234 }, { minimum: 30, maximum: 86400 }),
+    queues: leaf('array', ['default'], 'Queues the workers consume.', {
+      kind: 'scalar', value: ['probe-q1', 'probe-q2'],
+      forms: [{ helm: 'join "," %s', js: (v: string[]) => v.join(',') }],
+    }, { items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' }, minItems: 1 }),
+    logVolumeSize: leaf('string', '5120Mi', 'Size of the emptyDir holding task logs.', { kind: 'scalar', value: '777Mi' }, { pattern: MEMORY }),
+    ...workloadKeys({ resources: 'cpu 500m, memory 2048Mi, limit 4096Mi' }),
+  }),
+  flower: group('Flower, the Celery monitoring UI (CeleryExecutor only).', {
+    enabled: leaf('boolean', false, 'Deploy Flower.', { kind: 'choice', values: [true] }),
+    replicas: replicas('flower.replicas', 1, 'Number of pods.', FLOWER),
+    username: ref('The basic-auth user name', 'username', 'flower.username', 'probe-flower-user', FLOWER),
+    password: ref('The basic-auth password', 'password', 'flower.password', 'probe-flower-password', FLOWER),
+    ...workloadKeys({ resources: 'cpu 100m, memory 256Mi, limit 512Mi' }, FLOWER),
+  }),
+  postgres: group('Embedded PostgreSQL (a StatefulSet in the release).', {
+    enabled: leaf('boolean', true, 'Run PostgreSQL in the release; false: use externalDatabase.', { kind: 'choice', values: [false], with: EXTERNAL_DB }),
+    storageSize: leaf('string', '8192Mi', 'Size of the data volume.', { kind: 'scalar', value: '999Mi' }, { pattern: MEMORY }),
+    storageClassName: leaf('string', '', 'StorageClass of the data volume; empty: the cluster default.', { kind: 'optional', value: 'probe-storage' }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    password: ref('The database password', 'password', 'postgres.password', 'probe-pg-password'),
+    ...workloadKeys({ resources: 'cpu 250m, memory 512Mi, limit 1024Mi' }),
+  }),
+  externalDatabase: group('External PostgreSQL (used when postgres.enabled is false).', {
+    host: leaf('string', '', 'DNS name or IP of the server (required).', { kind: 'scalar', value: 'probe-db.example.org', context: EXTERNAL_DB }, { pattern: `^$|${HOSTNAME}` }),
+    port: leaf('integer', 5432, 'Port.', { kind: 'scalar', value: 15432, context: EXTERNAL_DB }, { minimum: 1, maximum: 65535 }),
+    database: leaf('string', 'airflow', 'Database name.', { kind: 'scalar', value: 'probedb', context: EXTERNAL_DB }, { pattern: '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$' }),
+    user: leaf('string', 'airflow', 'User name.', { kind: 'scalar', value: 'probeuser', context: EXTERNAL_DB }, { pattern: '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$' }),
+    password: ref('The database password', 'password', 'externalDatabase.password', 'probe-extdb-password', EXTERNAL_DB, 'required'),
+    sslMode: leaf('string', 'verify-full', 'libpq sslmode; verify-ca and verify-full need caCertificate, the others refuse it.', {
+      kind: 'choice',
+      values: [
+        { value: 'require', with: { externalDatabase: { caCertificate: { existingSecret: '' } } } },
+        { value: 'disable', with: { externalDatabase: { caCertificate: { existingSecret: '' } } } },
+        'verify-ca',
+      ],
+      context: EXTERNAL_DB,
+    }, { enum: ['disable', 'require', 'verify-ca', 'verify-full'] }),
+    caCertificate: ref('The CA certificate (PEM) for verify-ca/verify-full', 'ca.crt', 'externalDatabase.caCertificate', 'probe-db-ca', EXTERNAL_DB, 'required'),
+    cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the server lives in (NetworkPolicy egress).', { kind: 'list', value: ['10.1.0.0/16', '10.2.0.0/16'], context: EXTERNAL_DB },
+      { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
+  }),
+  redis: group('Embedded Redis, the Celery broker and result backend (CeleryExecutor only).', {
+    enabled: leaf('boolean', true, 'Run Redis in the release; false: use externalRedis.', { kind: 'choice', values: [false], with: EXTERNAL_REDIS }),
+    password: ref('The Redis password', 'password', 'redis.password', 'probe-redis-password'),
+    ...workloadKeys({ resources: 'cpu 100m, memory 256Mi, limit 512Mi' }),
+  }),
+  externalRedis: group('External Redis (used when redis.enabled is false).', {
+    host: leaf('string', '', 'DNS name or IP of the server (required).', { kind: 'scalar', value: 'probe-redis.example.org', context: EXTERNAL_REDIS }, { pattern: `^$|${HOSTNAME}` }),
+    port: leaf('integer', 6379, 'Port.', { kind: 'scalar', value: 16379, context: EXTERNAL_REDIS }, { minimum: 1, maximum: 65535 }),
+    password: ref('The Redis password', 'password', 'externalRedis.password', 'probe-extredis-password', EXTERNAL_REDIS, 'required'),
+    tls: leaf('boolean', true, 'Connect with TLS (rediss://).', { kind: 'choice', values: [false], with: { externalRedis: { caCertificate: { existingSecret: '' } } }, context: EXTERNAL_REDIS }),
+    caCertificate: ref('The CA certificate (PEM) of the server; empty: the system CAs', 'ca.crt', 'externalRedis.caCertificate', 'probe-redis-ca', EXTERNAL_REDIS, 'optional'),
+    databaseIndex: leaf('integer', 0, 'Database index of the broker; results use the next one.', {
+      kind: 'scalar', value: 5, context: EXTERNAL_REDIS, forms: [{ helm: 'add1 (int %s)', js: (v: number) => v + 1 }],
+    }, { minimum: 0, maximum: 14 }),
+    cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the server lives in (NetworkPolicy egress).', { kind: 'list', value: ['10.3.0.0/16', '10.4.0.0/16'], context: EXTERNAL_REDIS },
+      { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
+  }),
+  adminUser: group('The first admin user (FAB auth manager).', {
+    enabled: leaf('boolean', true, 'Create the admin user (never with a default password).', { kind: 'choice', values: [false] }),
+    username: ref('The admin user name', 'username', 'adminUser.username', 'probe-admin-user'),
+    password: ref('The admin password', 'password', 'adminUser.password', 'probe-admin-password'),
+    email: leaf('string', 'admin@example.com', 'E-mail.', { kind: 'scalar', value: 'probe@example.org' }, { pattern: '^[^\\s@\'"]+@[^\\s@\'"]+$' }),
+    firstName: leaf('string', 'Airflow', 'First name.', { kind: 'scalar', value: 'Probefirst' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
+    lastName: leaf('string', 'Admin', 'Last name.', { kind: 'scalar', value: 'Probelast' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
+  }),
+  ingress: group('Ingress of the api-server (TLS only).', {
+    enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).', { kind: 'choice', values: [true], with: INGRESS }),
+    host: leaf('string', '', 'Public host name, e.g. airflow.example.com.', { kind: 'scalar', value: 'probe.example.org', context: INGRESS }, { pattern: `^$|${HOSTNAME}` }),
+    className: leaf('string', '', 'IngressClass; empty: the cluster default. With nginx the HTTPS redirect is forced.',
+      { kind: 'choice', values: ['nginx', 'probe-class'], context: INGRESS }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    annotations: leaf('object', {}, 'Extra annotations.', { kind: 'yaml', value: { 'probe/annotation': 'yes' }, context: INGRESS }, OBJECT_MAP),
+    tls: group('TLS certificate source: an existing Secret, or cert-manager.', {
+      secretName: leaf('string', '', 'Existing kubernetes.io/tls Secret (wins over certManager).', { kind: 'optional', value: 'probe-tls', context: INGRESS }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+      certManager: group('cert-manager issuing `<release>-tls`.', {
+        issuer: leaf('string', '', 'Issuer name.', { kind: 'scalar', value: 'probe-issuer', context: INGRESS }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+        kind: leaf('string', 'ClusterIssuer', 'Issuer kind.', { kind: 'choice', values: ['Issuer'], context: INGRESS },
+          { enum: ['ClusterIssuer', 'Issuer'] }),
+      }),
+    }),
+    controllerNamespaceLabels: leaf('object', { 'kubernetes.io/metadata.name': 'ingress-nginx' }, 'Labels of the ingress controller\'s namespace (only it may reach the api-server).',
+      { kind: 'yaml', value: { 'probe/ns': 'yes' }, context: INGRESS }, { ...OBJECT_MAP, minProperties: 1 }),
+  }),
+  networkPolicy: group('NetworkPolicies: default deny plus one allow per real connection.', {
+    enabled: leaf('boolean', true, 'Create NetworkPolicies (false is a relaxation, warned about in NOTES).', { kind: 'choice', values: [false] }),
+    taskEgressCidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs task-running pods may reach on any port; empty confines tasks to the release.',
+      { kind: 'list', value: ['10.5.0.0/16', '10.6.0.0/16'], whenEmpty: { helm: valuesRef('networkPolicy.taskEgressCidrs'), js: (v) => truthy(get(v, 'networkPolicy.taskEgressCidrs')) } },
+      { items: { type: 'string', pattern: CIDR } }),
+    dnsNamespaceLabels: leaf('object', { 'kubernetes.io/metadata.name': 'kube-system' }, 'Labels of the cluster DNS namespace.', { kind: 'yaml', value: { 'probe/dns-ns': 'yes' } }, { ...OBJECT_MAP, minProperties: 1 }),
+    dnsPodLabels: leaf('object', { 'k8s-app': 'kube-dns' }, 'Labels of the cluster DNS pods.', { kind: 'yaml', value: { 'probe/dns': 'yes' } }, { ...OBJECT_MAP, minProperties: 1 }),
+  }),
+  security: group('Explicit relaxations of the security defaults (each is warned about in NOTES).', {
+    writableRootFilesystem: leaf('boolean', false, 'Let containers write to their root filesystem.', { kind: 'choice', values: [true] }),
+  }),
+  jobs: group('The release\'s Jobs (migrations, admin user, secrets).', {
+    ttlSecondsAfterFinished: leaf(['integer', 'null'], null, 'Delete finished Jobs after this many seconds; null keeps them (right for Argo CD and Flux).',
+      { kind: 'optional', value: 3600, when: { helm: 'not (kindIs "invalid" $.Values.jobs.ttlSecondsAfterFinished)', js: (v) => getPath(v, 'jobs.ttlSecondsAfterFinished') !== null && getPath(v, 'jobs.ttlSecondsAfterFinished') !== undefined } },
+      { minimum: 0 }),
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers over the model
+
+/** Sets a dotted path in a (copied) values object. */
+export function setPath(values: Values, path: string, value: unknown): Values {
+  const out: Values = structuredClone(values);
+  const keys = path.split('.');
+  let o = out;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) o[k] = {};
+    o = o[k];
+  }
+  o[keys[keys.length - 1]] = structuredClone(value);
+  return out;
+}
+
+/** Reads a dotted path. */
+export function getPath(values: Values, path: string): any {
+  return get(values, path);
+}
+
+/** Deep-merges maps (lists and scalars of `over` replace), like Helm merges values files. */
+export function mergeValues(base: Values, over: Values): Values {
+  const out: Values = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k])) {
+      out[k] = mergeValues(out[k], v);
+    } else {
+      out[k] = structuredClone(v);
+    }
+  }
+  return out;
+}
+
+/** Every leaf with its dotted path, in declaration order. */
+export function leaves(node: ValueGroup = VALUES_MODEL, prefix = ''): { path: string; leaf: ValueLeaf }[] {
+  const out: { path: string; leaf: ValueLeaf }[] = [];
+  for (const [k, n] of Object.entries(node.children)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (isGroup(n)) out.push(...leaves(n, path));
+    else out.push({ path, leaf: n });
+  }
+  return out;
+}
+
+/** The default values (what values.yaml holds). */
+export function defaultValues(node: ValueGroup = VALUES_MODEL): Values {
+  const out: Values = {};
+  for (const [k, n] of Object.entries(node.children)) {
+    out[k] = isGroup(n) ? defaultValues(n) : structuredClone(n.default);
+  }
+  return out;
+}

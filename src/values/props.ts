@@ -1,0 +1,190 @@
+import { Size } from 'cdk8s';
+import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import { Duration } from 'cdk8s';
+import { AirflowChartProps } from '../airflow-chart';
+import { WorkloadOptions } from '../components/workload';
+import { CeleryBroker } from '../config/broker';
+import { DagsSource } from '../config/dags';
+import { MetadataDatabase, SslMode } from '../config/database';
+import { Executor } from '../config/executor';
+import { ContainerImage, ImagePullPolicy } from '../config/image';
+import { IngressTls, IssuerKind } from '../config/ingress';
+import { SecretKeyRef } from '../config/secrets';
+import { defaultValues, mergeValues, Values } from './model';
+
+/** Parses a memory-like quantity (`512Mi`, `8Gi`) from values, naming the key. */
+export function parseSize(key: string, q: string): Size {
+  const m = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(q);
+  if (!m) throw new Error(`${key} must be a quantity like 512Mi or 8Gi, got '${q}'`);
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'Ki': return Size.kibibytes(n);
+    case 'Mi': return Size.mebibytes(n);
+    case 'Gi': return Size.gibibytes(n);
+    default: return Size.tebibytes(n);
+  }
+}
+
+/** Parses a CPU quantity (`250m`, `1`, `0.5`) from values, naming the key. */
+export function parseCpu(key: string, q: string): Cpu {
+  if (/^[0-9]+m$/.test(q)) return Cpu.millis(Number(q.slice(0, -1)));
+  if (/^[0-9]+(\.[0-9]{1,3})?$/.test(q)) return Cpu.units(Number(q));
+  throw new Error(`${key} must be a CPU quantity like 250m or 1, got '${q}'`);
+}
+
+function resourcesFrom(key: string, r: any): ContainerResources | undefined {
+  if (!r || Object.keys(r).length === 0) return undefined;
+  const req = r.requests ?? {};
+  const lim = r.limits ?? {};
+  return {
+    cpu: { request: req.cpu ? parseCpu(`${key}.requests.cpu`, String(req.cpu)) : undefined, limit: lim.cpu ? parseCpu(`${key}.limits.cpu`, String(lim.cpu)) : undefined },
+    memory: { request: req.memory ? parseSize(`${key}.requests.memory`, req.memory) : undefined, limit: lim.memory ? parseSize(`${key}.limits.memory`, lim.memory) : undefined },
+    ephemeralStorage: req['ephemeral-storage'] || lim['ephemeral-storage'] ? {
+      request: req['ephemeral-storage'] ? parseSize(`${key}.requests.ephemeral-storage`, req['ephemeral-storage']) : undefined,
+      limit: lim['ephemeral-storage'] ? parseSize(`${key}.limits.ephemeral-storage`, lim['ephemeral-storage']) : undefined,
+    } : undefined,
+  };
+}
+
+const nonEmpty = <T>(v: T[] | undefined): T[] | undefined => (v && v.length ? v : undefined);
+const nonEmptyMap = <T>(v: Record<string, T> | undefined): Record<string, T> | undefined => (v && Object.keys(v).length ? v : undefined);
+const str = (v: string | undefined | null): string | undefined => (v ? v : undefined);
+
+function workload(key: string, v: any): WorkloadOptions {
+  return {
+    resources: resourcesFrom(`${key}.resources`, v.resources),
+    nodeSelector: nonEmptyMap(v.nodeSelector),
+    tolerations: nonEmpty(v.tolerations) as k8s.Toleration[] | undefined,
+    affinity: nonEmptyMap(v.affinity) as k8s.Affinity | undefined,
+    topologySpreadConstraints: nonEmpty(v.topologySpreadConstraints) as k8s.TopologySpreadConstraint[] | undefined,
+    priorityClassName: str(v.priorityClassName),
+    podAnnotations: nonEmptyMap(v.podAnnotations),
+    podLabels: nonEmptyMap(v.podLabels),
+    extraEnv: nonEmpty(v.extraEnv) as k8s.EnvVar[] | undefined,
+    extraVolumes: nonEmpty(v.extraVolumes) as k8s.Volume[] | undefined,
+    extraVolumeMounts: nonEmpty(v.extraVolumeMounts) as k8s.VolumeMount[] | undefined,
+  };
+}
+
+function image(v: any): ContainerImage {
+  const options = { registry: str(v.registry), pullPolicy: v.pullPolicy as ImagePullPolicy };
+  return v.digest ? ContainerImage.fromDigest(v.repository, v.digest, str(v.tag), options) : ContainerImage.of(v.repository, v.tag, options);
+}
+
+/** A Secret reference from `{existingSecret, key}`; undefined when not set (the chart generates it). */
+function secretRef(v: any): SecretKeyRef | undefined {
+  return v?.existingSecret ? SecretKeyRef.fromSecret(v.existingSecret, v.key) : undefined;
+}
+
+function requiredRef(key: string, v: any): SecretKeyRef {
+  const r = secretRef(v);
+  if (!r) throw new Error(`${key}.existingSecret is required: name the Secret holding it`);
+  return r;
+}
+
+/** Identity of the release the values are rendered for (Helm: `.Release.Name` / `.Release.Namespace`). */
+export interface ReleaseIdentity {
+  readonly releaseName: string;
+  readonly namespace: string;
+}
+
+/**
+ * Maps Helm values (merged over the defaults) to {@link AirflowChartProps}: the bridge that makes the chart and
+ * the constructs one product. The Helm generator synthesizes through it, and tests prove that the defaults give
+ * exactly what `new AirflowChart(scope, id, {})` gives.
+ */
+export function propsFromValues(userValues: Values, release: ReleaseIdentity): AirflowChartProps {
+  const v = mergeValues(defaultValues(), userValues);
+  const executor = v.executor as Executor;
+  const celery = executor === Executor.CELERY;
+  const db = v.externalDatabase;
+  const rd = v.externalRedis;
+  const ing = v.ingress;
+  return {
+    releaseName: release.releaseName,
+    namespace: release.namespace,
+    executor,
+    image: image(v.images.airflow),
+    imagePullSecrets: nonEmpty((v.imagePullSecrets as { name: string }[]).map((s) => s.name)),
+    config: nonEmptyMap(v.config),
+    dags: v.dags.persistentVolumeClaim ? DagsSource.fromPersistentVolumeClaim(v.dags.persistentVolumeClaim) : undefined,
+    secrets: {
+      fernetKey: secretRef(v.secrets.fernetKey),
+      jwtSecret: secretRef(v.secrets.jwtSecret),
+      apiSecretKey: secretRef(v.secrets.apiSecretKey),
+    },
+    apiServer: { replicas: v.apiServer.replicas, workers: v.apiServer.workers, ...workload('apiServer', v.apiServer) },
+    scheduler: { replicas: v.scheduler.replicas, ...workload('scheduler', v.scheduler) },
+    dagProcessor: { replicas: v.dagProcessor.replicas, ...workload('dagProcessor', v.dagProcessor) },
+    triggerer: { replicas: v.triggerer.replicas, ...workload('triggerer', v.triggerer) },
+    workers: celery ? {
+      replicas: v.workers.replicas,
+      concurrency: v.workers.concurrency,
+      terminationGracePeriod: Duration.seconds(v.workers.terminationGracePeriodSeconds),
+      queues: v.workers.queues,
+      logVolumeSize: parseSize('workers.logVolumeSize', v.workers.logVolumeSize),
+      ...workload('workers', v.workers),
+    } : undefined,
+    flower: {
+      enabled: v.flower.enabled,
+      replicas: v.flower.replicas,
+      username: secretRef(v.flower.username),
+      password: secretRef(v.flower.password),
+      ...workload('flower', v.flower),
+    },
+    database: v.postgres.enabled
+      ? MetadataDatabase.embedded({
+        storageSize: parseSize('postgres.storageSize', v.postgres.storageSize),
+        storageClassName: str(v.postgres.storageClassName),
+        password: secretRef(v.postgres.password),
+      })
+      : MetadataDatabase.external({
+        host: db.host,
+        port: db.port,
+        database: db.database,
+        user: db.user,
+        password: requiredRef('externalDatabase.password', db.password),
+        sslMode: db.sslMode as SslMode,
+        caCertificate: secretRef(db.caCertificate),
+        cidrs: db.cidrs,
+      }),
+    postgres: { image: image(v.images.postgres), ...workload('postgres', v.postgres) },
+    broker: !celery ? undefined : v.redis.enabled
+      ? CeleryBroker.embedded({ password: secretRef(v.redis.password) })
+      : CeleryBroker.external({
+        host: rd.host,
+        port: rd.port,
+        password: requiredRef('externalRedis.password', rd.password),
+        tls: rd.tls,
+        caCertificate: secretRef(rd.caCertificate),
+        databaseIndex: rd.databaseIndex,
+        cidrs: rd.cidrs,
+      }),
+    redis: { image: image(v.images.redis), ...workload('redis', v.redis) },
+    adminUser: {
+      enabled: v.adminUser.enabled,
+      username: secretRef(v.adminUser.username),
+      password: secretRef(v.adminUser.password),
+      email: v.adminUser.email,
+      firstName: v.adminUser.firstName,
+      lastName: v.adminUser.lastName,
+    },
+    ingress: ing.enabled ? {
+      host: ing.host,
+      className: str(ing.className),
+      annotations: nonEmptyMap(ing.annotations),
+      controllerNamespaceLabels: ing.controllerNamespaceLabels,
+      tls: ing.tls.secretName
+        ? IngressTls.fromSecret(ing.tls.secretName)
+        : ing.tls.certManager.issuer ? IngressTls.certManager(ing.tls.certManager.issuer, ing.tls.certManager.kind as IssuerKind) : (undefined as any),
+    } : undefined,
+    networkPolicy: {
+      enabled: v.networkPolicy.enabled,
+      taskEgressCidrs: v.networkPolicy.taskEgressCidrs,
+      dnsNamespaceLabels: v.networkPolicy.dnsNamespaceLabels,
+      dnsPodLabels: v.networkPolicy.dnsPodLabels,
+    },
+    security: { writableRootFilesystem: v.security.writableRootFilesystem },
+    jobs: { ttlSecondsAfterFinished: v.jobs.ttlSecondsAfterFinished ?? undefined },
+  };
+}
