@@ -11,6 +11,7 @@ export * from './components/scheduler';
 export * from './components/triggerer';
 export * from './components/workload';
 export * from './config/airflow-config';
+export * from './config/auth';
 export * from './config/broker';
 export * from './config/dags';
 export * from './config/database';

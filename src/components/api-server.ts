@@ -29,7 +29,7 @@ export interface ApiServerProps extends ApiServerOptions {
    * Extra volumes mounted read-only for the FAB auth manager (e.g. webserver_config.py).
    * @internal
    */
-  readonly authVolumes?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
+  readonly authVolumes?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[]; readonly checksum?: string };
 }
 
 /**
@@ -51,7 +51,10 @@ export class ApiServer extends Construct {
       component: 'api-server',
       prop: 'apiServer',
       release: props.release,
-      options: props,
+      // A changed login configuration (webserver_config.py) rolls the pods, like airflow.cfg does.
+      options: props.authVolumes?.checksum
+        ? { ...props, podAnnotations: { 'checksum/auth': props.authVolumes.checksum, ...props.podAnnotations } }
+        : props,
       args: ['api-server', '--port', String(API_SERVER_PORT), '--workers', String(workers)],
       replicas,
       defaultResources: resources(250, 1024, 2048),

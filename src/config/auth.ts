@@ -1,0 +1,589 @@
+import { k8s } from 'cdk8s-plus-27';
+import { LdapDirectory, LdapTransport } from './auth-ldap';
+import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
+import { AIRFLOW_HOME } from './dags';
+import { SecretKeyRef } from './secrets';
+
+export * from './auth-ldap';
+export * from './auth-roles';
+
+/**
+ * Where the api-server finds auth secrets: `<AIRFLOW_HOME>/secrets/<volume>/<key>`, mounted read-only from the
+ * referenced Secret. webserver_config.py derives the same path from `AIRFLOW_HOME`.
+ */
+const SECRET_DIR = `${AIRFLOW_HOME}/secrets`;
+
+/** Which login Airflow's FAB auth manager uses. */
+export enum AuthKind {
+  DATABASE = 'database',
+  LDAP = 'ldap',
+  OIDC = 'oidc',
+}
+
+/** Options every auth mode accepts. */
+export interface AuthOptions {
+  /**
+   * Custom roles, created and kept in sync (exact permissions) by the `<release>-sync-roles-<hash>` Job.
+   * @default - none: Airflow's built-in roles only
+   */
+  readonly roles?: CustomRole[];
+}
+
+/** Options of {@link AirflowAuth.database}. */
+export interface DatabaseAuthOptions extends AuthOptions {}
+
+/** Options of a login against an external identity source (LDAP, OIDC). */
+export interface ExternalAuthOptions extends AuthOptions {
+  /**
+   * Group -> roles. Keys are LDAP group DNs (exactly as the directory spells them) or the values of the OIDC groups
+   * claim; values are built-in (`BuiltinRole.ADMIN`, ...) or declared custom role names.
+   * @default - none: every user gets `defaultRole`, or is refused
+   * @see https://flask-appbuilder.readthedocs.io/en/latest/security.html#role-based
+   */
+  readonly roleMapping?: Record<string, string[]>;
+  /**
+   * Recompute a user's roles from their groups at every login (`AUTH_ROLES_SYNC_AT_LOGIN`), so removing someone
+   * from a group removes the role at their next login.
+   * @default true
+   */
+  readonly syncRolesAtLogin?: boolean;
+  /**
+   * Create the Airflow user at first login (`AUTH_USER_REGISTRATION`). When false, an administrator creates users
+   * beforehand.
+   * @default true
+   */
+  readonly selfRegistration?: boolean;
+  /**
+   * Role every user gets in addition to mapped roles (`AUTH_USER_REGISTRATION_ROLE`). Never `Admin`.
+   * @default - none: a user whose groups map to no role is refused at login
+   */
+  readonly defaultRole?: string;
+}
+
+/** Options of {@link AirflowAuth.ldap}. */
+export interface LdapAuthOptions extends ExternalAuthOptions {
+  /** The directory. */
+  readonly directory: LdapDirectory;
+}
+
+/** Options of {@link OidcProvider.generic}. */
+export interface GenericOidcOptions {
+  /** OpenID discovery document, `https://.../.well-known/openid-configuration`. */
+  readonly discoveryUrl: string;
+  /**
+   * Provider name in FAB (the login button and the `/oauth-authorized/<name>` callback path).
+   * @default 'oidc'
+   */
+  readonly name?: string;
+  /**
+   * Claim holding the login name (dotted paths reach nested claims).
+   * @default 'preferred_username' (then `sub`)
+   */
+  readonly usernameClaim?: string;
+  /**
+   * Claim holding the user's groups, matched against `roleMapping` (dotted paths reach nested claims, e.g.
+   * `realm_access.roles`).
+   * @default 'groups'
+   */
+  readonly groupsClaim?: string;
+}
+
+/** Options of {@link OidcProvider.azureEntraId}. */
+export interface AzureEntraIdOptions {
+  /** Directory (tenant) id. */
+  readonly tenantId: string;
+  /**
+   * Claim of the ID token matched against `roleMapping` (FAB's `AUTH_OAUTH_ROLE_KEYS`).
+   * @default 'roles' (app roles)
+   */
+  readonly rolesClaim?: string;
+}
+
+/** Options of {@link OidcProvider.okta}. */
+export interface OktaOptions {
+  /** Okta domain, e.g. `example.okta.com`. */
+  readonly domain: string;
+  /**
+   * Custom authorization server id.
+   * @default - the org authorization server
+   */
+  readonly authorizationServerId?: string;
+}
+
+/** Options of {@link OidcProvider.keycloak}. */
+export interface KeycloakOptions {
+  /** Keycloak base URL, e.g. `https://sso.example.com` (add `/auth` for Keycloak before 17). */
+  readonly url: string;
+  /** Realm. */
+  readonly realm: string;
+}
+
+/** FAB's built-in provider names: a generic provider may not take one (FAB would handle it its own way). */
+const FAB_PROVIDER_NAMES = ['github', 'githublocal', 'twitter', 'linkedin', 'google', 'azure', 'openshift', 'okta', 'auth0', 'keycloak', 'keycloak_before_17', 'authentik'];
+
+function httpsUrl(prop: string, v: string): string {
+  if (typeof v !== 'string' || !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s"'\\]*)?$/.test(v)) {
+    throw new Error(`${prop} must be an https:// URL, got '${v}'`);
+  }
+  return v.replace(/\/$/, '');
+}
+
+/** An OpenID Connect identity provider. */
+export class OidcProvider {
+  /** Any OpenID Connect provider with a discovery document; users and groups come from the validated ID token. */
+  public static generic(options: GenericOidcOptions): OidcProvider {
+    const name = options.name ?? 'oidc';
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) throw new Error(`OidcProvider.generic name must be 1-32 lowercase letters, digits, '_' or '-', got '${name}'`);
+    if (FAB_PROVIDER_NAMES.includes(name)) {
+      throw new Error(`OidcProvider.generic name '${name}' is a provider FAB handles itself; use OidcProvider.${name === 'azure' ? 'azureEntraId' : name}(...) or another name`);
+    }
+    const claim = (prop: string, v: string | undefined, d: string) => {
+      const c = v ?? d;
+      if (!/^[A-Za-z0-9_:/.-]{1,128}$/.test(c)) throw new Error(`OidcProvider.generic ${prop} must be a claim name or dotted path, got '${c}'`);
+      return c;
+    };
+    return new OidcProvider(name, {
+      server_metadata_url: httpsUrl('OidcProvider.generic discoveryUrl', options.discoveryUrl),
+    }, ['openid', 'email', 'profile'], {
+      usernameClaim: claim('usernameClaim', options.usernameClaim, 'preferred_username'),
+      groupsClaim: claim('groupsClaim', options.groupsClaim, 'groups'),
+    });
+  }
+
+  /** Microsoft Entra ID (Azure AD): FAB's `azure` provider, which validates the ID token against the tenant. */
+  public static azureEntraId(options: AzureEntraIdOptions): OidcProvider {
+    if (!/^[A-Za-z0-9.-]{1,64}$/.test(options.tenantId ?? '') || ['common', 'organizations', 'consumers'].includes(options.tenantId)) {
+      throw new Error(`OidcProvider.azureEntraId tenantId must be your tenant's id or domain (not common/organizations/consumers), got '${options.tenantId}'`);
+    }
+    const base = `https://login.microsoftonline.com/${options.tenantId}`;
+    const rolesClaim = options.rolesClaim ?? 'roles';
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(rolesClaim)) throw new Error(`OidcProvider.azureEntraId rolesClaim must be a claim name, got '${rolesClaim}'`);
+    return new OidcProvider('azure', {
+      api_base_url: `${base}/oauth2`,
+      server_metadata_url: `${base}/v2.0/.well-known/openid-configuration`,
+    }, ['openid', 'email', 'profile'], undefined, { tenant_id: options.tenantId }, { azure: rolesClaim });
+  }
+
+  /** Okta: FAB's `okta` provider (groups from the userinfo `groups` claim; add the `groups` claim in Okta). */
+  public static okta(options: OktaOptions): OidcProvider {
+    if (!/^[A-Za-z0-9.-]{1,253}$/.test(options.domain ?? '')) throw new Error(`OidcProvider.okta domain must be a host name like 'example.okta.com', got '${options.domain}'`);
+    if (options.authorizationServerId !== undefined && !/^[A-Za-z0-9]{1,64}$/.test(options.authorizationServerId)) {
+      throw new Error(`OidcProvider.okta authorizationServerId must be letters and digits, got '${options.authorizationServerId}'`);
+    }
+    const base = options.authorizationServerId ? `https://${options.domain}/oauth2/${options.authorizationServerId}` : `https://${options.domain}`;
+    return new OidcProvider('okta', {
+      api_base_url: options.authorizationServerId ? `${base}/v1/` : `${base}/oauth2/v1/`,
+      server_metadata_url: `${base}/.well-known/openid-configuration`,
+    }, ['openid', 'email', 'profile', 'groups']);
+  }
+
+  /** Keycloak: FAB's `keycloak` provider (groups from the userinfo `groups` claim; add a group-membership mapper). */
+  public static keycloak(options: KeycloakOptions): OidcProvider {
+    const url = httpsUrl('OidcProvider.keycloak url', options.url);
+    if (!/^[A-Za-z0-9_.-]{1,255}$/.test(options.realm ?? '')) throw new Error(`OidcProvider.keycloak realm must be a realm name, got '${options.realm}'`);
+    const realm = `${url}/realms/${options.realm}`;
+    return new OidcProvider('keycloak', {
+      api_base_url: `${realm}/protocol/`,
+      server_metadata_url: `${realm}/.well-known/openid-configuration`,
+    }, ['openid', 'email', 'profile']);
+  }
+
+  private constructor(
+    /** FAB provider name. */
+    public readonly name: string,
+    /** @internal */ public readonly _remoteApp: Record<string, string>,
+    /** Scopes requested when none are given. */
+    public readonly defaultScopes: string[],
+    /** @internal claims read by the generated override (generic providers only) */
+    public readonly _claims?: { usernameClaim: string; groupsClaim: string },
+    /** @internal */ public readonly _clientKwargs: Record<string, string> = {},
+    /** @internal */ public readonly _roleKeys?: Record<string, string>,
+  ) {}
+
+  /** Whether the generated security manager reads the claims (FAB has no built-in handling for it). */
+  public get isGeneric(): boolean {
+    return this._claims !== undefined;
+  }
+}
+
+/** Options of {@link AirflowAuth.oidc}. */
+export interface OidcAuthOptions extends ExternalAuthOptions {
+  /** The identity provider. */
+  readonly provider: OidcProvider;
+  /** OAuth client id registered at the provider. */
+  readonly clientId: string;
+  /** OAuth client secret. Reaches the api-server only, as a mounted file. */
+  readonly clientSecret: SecretKeyRef;
+  /**
+   * Scopes requested.
+   * @default - `openid email profile` (Okta adds `groups`)
+   */
+  readonly scopes?: string[];
+}
+
+/** A Secret key the api-server needs as a file. */
+export interface AuthSecretFile {
+  /** Volume name, also the directory under `<AIRFLOW_HOME>/secrets`. */
+  readonly volume: string;
+  readonly ref: SecretKeyRef;
+}
+
+/** The FAB settings of the database login: identical to the chart's output before auth was configurable. */
+const DATABASE_WEBSERVER_CONFIG = [
+  '# Generated by cdk8s-airflow: Flask-AppBuilder settings of the FAB auth manager.',
+  'from flask_appbuilder.const import AUTH_DB',
+  '',
+  'AUTH_TYPE = AUTH_DB',
+  'WTF_CSRF_ENABLED = True',
+  '',
+].join('\n');
+
+/** A Python literal for a JSON-compatible value (JSON string escapes are valid in Python). */
+function py(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string' || typeof v === 'number') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
+  const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${py(x)}`);
+  return `{${entries.join(', ')}}`;
+}
+
+/**
+ * How users log in to Airflow (FAB auth manager) and which roles exist. Produces `webserver_config.py` (secrets
+ * are read from mounted files, never written into it), the Secret files the api-server mounts, and the custom
+ * roles the sync Job keeps in the database.
+ * @see https://airflow.apache.org/docs/apache-airflow-providers-fab/stable/auth-manager/webserver-authentication.html
+ */
+export class AirflowAuth {
+  /** Users and passwords in the metadata database (the first admin comes from `adminUser`). */
+  public static database(options: DatabaseAuthOptions = {}): AirflowAuth {
+    return new AirflowAuth(AuthKind.DATABASE, 'AirflowAuth.database', options);
+  }
+
+  /** Login against an LDAP directory (FAB `AUTH_LDAP`); `POST /auth/token` accepts directory users too. */
+  public static ldap(options: LdapAuthOptions): AirflowAuth {
+    return new AirflowAuth(AuthKind.LDAP, 'AirflowAuth.ldap', options);
+  }
+
+  /** Login with OpenID Connect (FAB `AUTH_OAUTH`): browser login only, MFA as the provider enforces it. */
+  public static oidc(options: OidcAuthOptions): AirflowAuth {
+    return new AirflowAuth(AuthKind.OIDC, 'AirflowAuth.oidc', options);
+  }
+
+  /** Same as {@link AirflowAuth.oidc}. */
+  public static oauth(options: OidcAuthOptions): AirflowAuth {
+    return new AirflowAuth(AuthKind.OIDC, 'AirflowAuth.oauth', options);
+  }
+
+  /** The generated `webserver_config.py`. */
+  public readonly webserverConfig: string;
+  /** Secret keys mounted as files into the api-server only. */
+  public readonly secretFiles: AuthSecretFile[] = [];
+  /** Declared custom roles, as the sync Job reads them (empty when none). */
+  public readonly roleSync: RoleSyncSpec[];
+  /** Relaxed security defaults, one sentence each. */
+  public readonly relaxedDefaults: string[] = [];
+  /** The LDAP directory (LDAP only). */
+  public readonly directory?: LdapDirectory;
+
+  private constructor(public readonly kind: AuthKind, prop: string, options: DatabaseAuthOptions | LdapAuthOptions | OidcAuthOptions) {
+    this.roleSync = roleSyncSpecs(`${prop} roles`, options.roles ?? []);
+    const roleNames = [...Object.values(BuiltinRole) as string[], ...this.roleSync.map((r) => r.name)];
+    if (kind === AuthKind.DATABASE) {
+      this.webserverConfig = DATABASE_WEBSERVER_CONFIG;
+      return;
+    }
+    const ext = options as ExternalAuthOptions;
+    const mapping = ext.roleMapping ?? {};
+    for (const [group, roles] of Object.entries(mapping)) {
+      if (!Array.isArray(roles) || roles.length === 0) {
+        throw new Error(`${prop} roleMapping['${group}'] must list at least one role, got ${JSON.stringify(roles)}`);
+      }
+      for (const r of roles) {
+        if (!roleNames.includes(r)) {
+          throw new Error(`${prop} roleMapping['${group}']: unknown role '${r}'; use one of ${roleNames.join(', ')}, or declare it in roles`);
+        }
+      }
+    }
+    if (Object.keys(mapping).length === 0 && ext.defaultRole === undefined) {
+      throw new Error(`${prop} needs roleMapping (groups -> roles) or defaultRole: with neither, every login would be refused`);
+    }
+    const registration = ext.selfRegistration ?? true;
+    if (ext.defaultRole !== undefined) {
+      if (!roleNames.includes(ext.defaultRole)) {
+        throw new Error(`${prop} defaultRole: unknown role '${ext.defaultRole}'; use one of ${roleNames.join(', ')}, or declare it in roles`);
+      }
+      if (ext.defaultRole === BuiltinRole.ADMIN) {
+        throw new Error(`${prop} defaultRole 'Admin' would make every user who can log in an administrator; `
+          + 'map your administrators\' group to Admin in roleMapping instead');
+      }
+      if (!registration) throw new Error(`${prop} defaultRole only applies with selfRegistration; remove defaultRole or set selfRegistration: true`);
+    }
+    const common: Record<string, unknown> = {
+      AUTH_ROLES_MAPPING: mapping,
+      AUTH_ROLES_SYNC_AT_LOGIN: ext.syncRolesAtLogin ?? true,
+      AUTH_USER_REGISTRATION: registration,
+      // None: no role beyond the mapped ones, so a user mapped to nothing is refused (see the class below).
+      AUTH_USER_REGISTRATION_ROLE: ext.defaultRole ?? null,
+    };
+    if (kind === AuthKind.LDAP) {
+      const o = options as LdapAuthOptions;
+      if (!(o.directory instanceof LdapDirectory)) {
+        throw new Error(`${prop} directory is required: pass new LdapDirectory({ url, userBase, ... })`);
+      }
+      const d = o.directory;
+      this.directory = d;
+      if (d.groupBase) {
+        const base = d.groupBase.toLowerCase().replace(/\s*,\s*/g, ',');
+        for (const group of Object.keys(mapping)) {
+          if (!group.toLowerCase().replace(/\s*,\s*/g, ',').endsWith(`,${base}`)) {
+            throw new Error(`${prop} roleMapping key '${group}' is not a group DN under directory.groupBase '${d.groupBase}'; `
+              + 'keys are full group DNs, e.g. \'cn=airflow-admins,' + d.groupBase + '\'');
+          }
+        }
+      }
+      if (d.transport === LdapTransport.INSECURE) {
+        this.relaxedDefaults.push(`auth directory.allowInsecureLdap: LDAP passwords cross the network to ${d.host} unencrypted`);
+      }
+      if (d.caCertificate) this.secretFiles.push({ volume: 'ldap-ca', ref: d.caCertificate });
+      if (d.bindPassword) this.secretFiles.push({ volume: 'ldap-bind-password', ref: d.bindPassword });
+      this.webserverConfig = this.ldapConfig(d, common);
+    } else {
+      const o = options as OidcAuthOptions;
+      if (!(o.provider instanceof OidcProvider)) {
+        throw new Error(`${prop} provider is required: OidcProvider.generic({ discoveryUrl }), .azureEntraId, .okta or .keycloak`);
+      }
+      if (typeof o.clientId !== 'string' || !/^[^\s"'\\]{1,256}$/.test(o.clientId)) {
+        throw new Error(`${prop} clientId must be the client id registered at the provider, got '${o.clientId}'`);
+      }
+      if (!(o.clientSecret instanceof SecretKeyRef)) {
+        throw new Error(`${prop} clientSecret is required: pass SecretKeyRef.fromSecret(name, key) of the OAuth client secret`);
+      }
+      const scopes = o.scopes ?? o.provider.defaultScopes;
+      for (const s of scopes) {
+        if (!/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(s)) throw new Error(`${prop} scopes: '${s}' is not a valid OAuth scope`);
+      }
+      if (o.provider.isGeneric && !scopes.includes('openid')) {
+        throw new Error(`${prop} scopes must include 'openid' for a generic OIDC provider (users come from the validated ID token), got ${JSON.stringify(scopes)}`);
+      }
+      this.secretFiles.push({ volume: 'oauth-client-secret', ref: o.clientSecret });
+      this.webserverConfig = this.oidcConfig(o.provider, o.clientId, scopes, common);
+    }
+  }
+
+  /** Whether users log in with database passwords. */
+  public get isDatabase(): boolean {
+    return this.kind === AuthKind.DATABASE;
+  }
+
+  /** Secret volumes and read-only mounts the api-server needs (none for database login). */
+  public apiServerSecretVolumes(): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+    return {
+      volumes: this.secretFiles.map((f) => ({ name: f.volume, secret: { secretName: f.ref.name, items: [{ key: f.ref.key, path: f.ref.key }] } })),
+      mounts: this.secretFiles.map((f) => ({ name: f.volume, mountPath: `${SECRET_DIR}/${f.volume}`, readOnly: true })),
+    };
+  }
+
+  private secretLine(volume: string): string {
+    const f = this.secretFiles.find((x) => x.volume === volume)!;
+    return `_secret(${py(volume)}, ${py(f.ref.key)})`;
+  }
+
+  private header(authConst: string): string[] {
+    return [
+      '# Generated by cdk8s-airflow: Flask-AppBuilder settings of the FAB auth manager.',
+      '# Secrets are read from files mounted from Kubernetes Secrets under $AIRFLOW_HOME/secrets; none is written here.',
+      'import logging',
+      'import os',
+      '',
+      `from flask_appbuilder.const import ${authConst}`,
+      '',
+      'from airflow.providers.fab.auth_manager.security_manager.override import FabAirflowSecurityManagerOverride',
+      '',
+      'log = logging.getLogger(__name__)',
+      '_SECRETS = os.path.join(os.environ.get("AIRFLOW_HOME", "/opt/airflow"), "secrets")',
+      '',
+      '',
+      'def _secret_path(volume, key):',
+      '    path = os.path.join(_SECRETS, volume, key)',
+      '    if not os.path.isfile(path):',
+      '        raise RuntimeError("cdk8s-airflow: %s is missing; it is mounted from a Kubernetes Secret into the api-server" % path)',
+      '    return path',
+      '',
+      '',
+      'def _secret(volume, key):',
+      '    with open(_secret_path(volume, key), encoding="utf-8") as f:',
+      '        return f.read().rstrip("\\r\\n")',
+      '',
+      '',
+      `AUTH_TYPE = ${authConst}`,
+      'WTF_CSRF_ENABLED = True',
+    ];
+  }
+
+  private static settings(values: Record<string, unknown>): string[] {
+    const lines = Object.entries(values).map(([k, v]) => `${k} = ${py(v)}`);
+    if ('AUTH_USER_REGISTRATION_ROLE' in values && values.AUTH_USER_REGISTRATION_ROLE === null) {
+      // FAB looks the registration role up at every login and warns when there is none, which is the intent here.
+      lines.push(
+        'logging.getLogger("airflow.providers.fab.auth_manager.security_manager.override").addFilter(',
+        '    lambda record: record.getMessage() != "Can\'t find AUTH_USER_REGISTRATION role: None")',
+      );
+    }
+    return lines;
+  }
+
+  /** The refusal shared by LDAP and OIDC: a login whose roles grant nothing is refused, not half-admitted. */
+  private static readonly GRANTS_NOTHING = [
+    '    @staticmethod',
+    '    def _grants_nothing(user):',
+    '        return not any(role.permissions for role in (user.roles or []))',
+    '',
+  ];
+
+  private ldapConfig(d: LdapDirectory, common: Record<string, unknown>): string {
+    const lines = this.header('AUTH_LDAP');
+    lines.push(...AirflowAuth.settings({
+      AUTH_LDAP_SERVER: d.url,
+      AUTH_LDAP_USE_TLS: d.transport === LdapTransport.START_TLS,
+      // Verify the server certificate (FAB only applies TLS options when one of these is set).
+      AUTH_LDAP_TLS_DEMAND: d.tls,
+      AUTH_LDAP_ALLOW_SELF_SIGNED: false,
+    }));
+    if (d.caCertificate) lines.push(`AUTH_LDAP_TLS_CACERTFILE = _secret_path("ldap-ca", ${py(d.caCertificate.key)})`);
+    if (d.bindDn) {
+      lines.push(`AUTH_LDAP_BIND_USER = ${py(d.bindDn)}`);
+      lines.push(`AUTH_LDAP_BIND_PASSWORD = ${this.secretLine('ldap-bind-password')}`);
+    }
+    lines.push(...AirflowAuth.settings({
+      AUTH_LDAP_SEARCH: d.userBase,
+      AUTH_LDAP_SEARCH_FILTER: `(objectClass=${d.userObjectClass})`,
+      AUTH_LDAP_UID_FIELD: d.usernameAttribute,
+      AUTH_LDAP_FIRSTNAME_FIELD: d.firstNameAttribute,
+      AUTH_LDAP_LASTNAME_FIELD: d.lastNameAttribute,
+      AUTH_LDAP_EMAIL_FIELD: d.emailAttribute,
+      AUTH_LDAP_GROUP_FIELD: d.userGroupAttribute,
+      ...common,
+    }));
+    lines.push(...AirflowAuth.settings({
+      _GROUP_BASE: d.groupBase ?? null,
+      _GROUP_OBJECT_CLASS: d.groupObjectClass,
+      _GROUP_MEMBER_ATTRIBUTE: d.groupMemberAttribute,
+    }));
+    lines.push(
+      '',
+      '',
+      'class CdkAirflowSecurityManager(FabAirflowSecurityManagerOverride):',
+      '    """Refuses logins whose roles grant nothing; finds groups under _GROUP_BASE when it is set."""',
+      '',
+      ...AirflowAuth.GRANTS_NOTHING,
+      '    def auth_user_ldap(self, username, password, rotate_session_id=True):',
+      '        user = super().auth_user_ldap(username, password, rotate_session_id=rotate_session_id)',
+      '        if user is not None and self._grants_nothing(user):',
+      '            log.warning("cdk8s-airflow: refused LDAP login of %r: no mapped group and no default role", username)',
+      '            return None',
+      '        return user',
+      '',
+      '    def _search_ldap(self, ldap, con, username):',
+      '        user_dn, user_info = super()._search_ldap(ldap, con, username)',
+      '        if user_dn is None or _GROUP_BASE is None:',
+      '            return user_dn, user_info',
+      '        member = username if _GROUP_MEMBER_ATTRIBUTE.lower() == "memberuid" else user_dn',
+      '        query = "(&(objectClass=%s)(%s=%s))" % (',
+      '            _GROUP_OBJECT_CLASS, _GROUP_MEMBER_ATTRIBUTE, ldap.filter.escape_filter_chars(member))',
+      '        found = con.search_s(_GROUP_BASE, ldap.SCOPE_SUBTREE, query, ["1.1"])',
+      '        groups = [dn.encode("utf-8") for dn, _ in found if dn is not None]',
+      '        info = dict(user_info)',
+      '        info[self.auth_ldap_group_field] = list(info.get(self.auth_ldap_group_field, [])) + groups',
+      '        return user_dn, info',
+      '',
+      '',
+      'SECURITY_MANAGER_CLASS = CdkAirflowSecurityManager',
+      '',
+    );
+    return lines.join('\n');
+  }
+
+  private oidcConfig(provider: OidcProvider, clientId: string, scopes: string[], common: Record<string, unknown>): string {
+    const lines = this.header('AUTH_OAUTH');
+    const remote = [
+      `            "client_id": ${py(clientId)},`,
+      `            "client_secret": ${this.secretLine('oauth-client-secret')},`,
+      ...Object.entries(provider._remoteApp).map(([k, v]) => `            ${py(k)}: ${py(v)},`),
+      `            "client_kwargs": ${py({ scope: scopes.join(' '), ...provider._clientKwargs })},`,
+    ];
+    lines.push(
+      'OAUTH_PROVIDERS = [',
+      '    {',
+      `        "name": ${py(provider.name)},`,
+      '        "icon": "fa-key",',
+      '        "token_key": "access_token",',
+      '        "remote_app": {',
+      ...remote,
+      '        },',
+      '    },',
+      ']',
+    );
+    if (provider._roleKeys) lines.push(`AUTH_OAUTH_ROLE_KEYS = ${py(provider._roleKeys)}`);
+    lines.push(...AirflowAuth.settings(common));
+    const claims = provider._claims;
+    lines.push(...AirflowAuth.settings({
+      _PROVIDER: claims ? provider.name : null,
+      _USERNAME_CLAIM: claims?.usernameClaim ?? null,
+      _GROUPS_CLAIM: claims?.groupsClaim ?? null,
+    }));
+    lines.push(
+      '',
+      '',
+      'def _claim(claims, path):',
+      '    value = claims',
+      '    for part in path.split("."):',
+      '        if not isinstance(value, dict) or part not in value:',
+      '            return None',
+      '        value = value[part]',
+      '    return value',
+      '',
+      '',
+      'class CdkAirflowSecurityManager(FabAirflowSecurityManagerOverride):',
+      '    """Refuses logins whose roles grant nothing; reads users and groups of a generic OIDC provider."""',
+      '',
+      ...AirflowAuth.GRANTS_NOTHING,
+      '    def auth_user_oauth(self, userinfo, rotate_session_id=True):',
+      '        user = super().auth_user_oauth(userinfo, rotate_session_id=rotate_session_id)',
+      '        if user is not None and self._grants_nothing(user):',
+      '            log.warning("cdk8s-airflow: refused OAuth login of %r: no mapped group and no default role", user.username)',
+      '            return None',
+      '        return user',
+      '',
+      '    def get_oauth_user_info(self, provider, resp):',
+      '        if provider != _PROVIDER:',
+      '            return super().get_oauth_user_info(provider, resp)',
+      '        # Claims of the ID token, which authlib validated (signature, issuer, audience, expiry, nonce);',
+      '        # the userinfo endpoint fills in claims the ID token lacks.',
+      '        claims = dict(resp.get("userinfo") or {})',
+      '        if _claim(claims, _GROUPS_CLAIM) is None or _claim(claims, _USERNAME_CLAIM) is None:',
+      '            extra = self.oauth_remotes[provider].userinfo(token=resp)',
+      '            claims = {**dict(extra or {}), **claims}',
+      '        username = _claim(claims, _USERNAME_CLAIM) or claims.get("sub")',
+      '        if not username:',
+      '            log.error("cdk8s-airflow: the %s tokens carry neither %s nor sub", provider, _USERNAME_CLAIM)',
+      '            return {}',
+      '        groups = _claim(claims, _GROUPS_CLAIM) or []',
+      '        if isinstance(groups, str):',
+      '            groups = [groups]',
+      '        return {',
+      '            "username": str(username),',
+      '            "email": claims.get("email", ""),',
+      '            "first_name": claims.get("given_name", ""),',
+      '            "last_name": claims.get("family_name", ""),',
+      '            "role_keys": [str(g) for g in groups],',
+      '        }',
+      '',
+      '',
+      'SECURITY_MANAGER_CLASS = CdkAirflowSecurityManager',
+      '',
+    );
+    return lines.join('\n');
+  }
+}
