@@ -135,13 +135,13 @@ describe('AirflowChart behaviour', () => {
   });
 
   test('the secrets generator owns only missing Secrets; existing-Secret references skip generation', () => {
-    const spec = (props: object) => JSON.parse(findJob(synthAirflow(props), 'airflow-secrets').spec.template.spec.containers[0].env[0].value);
-    expect(spec({}).map((s: any) => s.name).sort()).toEqual(['airflow-admin', 'airflow-api-secret-key', 'airflow-fernet-key', 'airflow-jwt-secret', 'airflow-postgres', 'airflow-redis']);
-    const fernet = spec({}).find((s: any) => s.name === 'airflow-fernet-key');
-    expect(fernet.keys).toEqual([{ key: 'fernet-key', value: 'fernet' }]);
+    // One argument per generated key: {secret, key, value, literal?}.
+    const spec = (props: object) => findJob(synthAirflow(props), 'airflow-secrets').spec.template.spec.containers[0].args.map((a: string) => JSON.parse(a));
+    expect([...new Set(spec({}).map((s: any) => s.secret))].sort()).toEqual(['airflow-admin', 'airflow-api-secret-key', 'airflow-fernet-key', 'airflow-jwt-secret', 'airflow-postgres', 'airflow-redis']);
+    expect(spec({}).filter((s: any) => s.secret === 'airflow-fernet-key')).toEqual([{ secret: 'airflow-fernet-key', key: 'fernet-key', value: 'fernet' }]);
     const own = spec({ secrets: { fernetKey: SecretKeyRef.fromSecret('mine', 'fernet') }, adminUser: { enabled: false } });
-    expect(own.map((s: any) => s.name)).not.toContain('airflow-fernet-key');
-    expect(own.map((s: any) => s.name)).not.toContain('airflow-admin');
+    expect(own.map((s: any) => s.secret)).not.toContain('airflow-fernet-key');
+    expect(own.map((s: any) => s.secret)).not.toContain('airflow-admin');
     const role = find(synthAirflow({}), 'Role', 'airflow-secrets');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['airflow-fernet-key', 'airflow-jwt-secret', 'airflow-api-secret-key', 'airflow-postgres', 'airflow-redis', 'airflow-admin'] },

@@ -214,7 +214,7 @@ wanted = {}
 for arg in sys.argv[1:]:
     k = json.loads(arg)
     wanted.setdefault(k["secret"], []).append(k)
-labels = json.loads(os.environ["SECRET_LABELS"])
+labels = json.loads(os.environ["GENERATED_LABELS"])
 for name, keys in wanted.items():
     s = {"name": name, "keys": keys}
     path = "/api/v1/namespaces/%s/secrets" % ns
@@ -260,7 +260,7 @@ export class SecretsGenerator extends ReleaseJob {
         imagePullPolicy: r.image.pullPolicy,
         command: ['python', '-c', SECRET_GENERATOR_SCRIPT],
         args,
-        env: [{ name: 'SECRET_LABELS', value: JSON.stringify(labels) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+        env: [{ name: 'GENERATED_LABELS', value: JSON.stringify(labels) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
         resourceSpec: resources(50, 64, 256),
         resourceProp: 'jobs.secrets.resources',
         writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(16) }],

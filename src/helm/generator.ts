@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { AirflowChart } from '../airflow-chart';
 import { sha256 } from '../components/release';
 import {
-  Condition, cond, defaultValues, DerivedForm, getPath, leaves, mergeValues, Probe, setPath, truthy, Values, valuesRef,
+  Condition, cond, defaultValues, DerivedForm, getPath, leaves, mergeValues, Probe, PROBE_BASES, setPath, truthy, Values, valuesRef,
 } from '../values/model';
 import { propsFromValues } from '../values/props';
 import { canonical, deepEqual, evaluate, Expr, fromJson, ListItem, MapEntry, Part, TNode, YAML_TEXT_KEY } from './tree';
@@ -96,6 +96,25 @@ interface ProbeRun {
   readonly range?: { before: unknown[]; after: unknown[] };
   /** The probe's context as a condition: substitutions only speak for that case. */
   readonly guard?: Condition;
+  /** A repeat of the probe on another base (skipped when the constructs refuse that combination). */
+  readonly optionalBase?: boolean;
+  /** Values with a second, different probe value: the learnt template must give what the constructs give. */
+  readonly verify?: Values;
+}
+
+/**
+ * A second probe value, different from the first and as valid: proves that what was learnt is a template, not a
+ * copy of the probe value (`probe-tag` -> `xprobe-tag`, `777Mi` -> `779Mi`, 3 -> 5).
+ */
+function verifyValue(value: unknown, explicit: unknown): unknown {
+  if (explicit !== undefined) return explicit;
+  if (typeof value === 'number') return value + 2;
+  if (typeof value === 'string') {
+    const m = /^([0-9]+)(.*)$/.exec(value);
+    return m ? `${Number(m[1]) + 2}${m[2]}` : `x${value}`;
+  }
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return [...value.map((x) => `x${x}`), 'xextra'];
+  return value;
 }
 
 /** Leaf paths and values of a nested values object. */
@@ -130,65 +149,84 @@ function formsOf(path: string, value: unknown, before: unknown, derived: Derived
   return out;
 }
 
-/** The probe runs of the values model, choices first (they create the structure other probes refine). */
-export function probeRuns(defaults: Values = defaultValues()): ProbeRun[] {
-  const choices: ProbeRun[] = [];
-  const rest: ProbeRun[] = [];
-  const model = new Map(leaves().map((l) => [l.path, l.leaf]));
-  // What the context of a probe means: a probe under `postgres.enabled: false` only speaks for that case.
-  const guardOf = (context: Values | undefined): Condition | undefined => {
-    const conds: Condition[] = [];
-    for (const [path, value] of flatten(context ?? {})) {
-      const kind = model.get(path)?.probe.kind;
-      if (kind === 'choice') conds.push(cond.eq(path, value as any));
-      else if (kind === 'optional' && truthy(value)) conds.push(cond.set(path));
-    }
-    return conds.length ? cond.and(...conds) : undefined;
-  };
+/** What characterizes values among the samples: every choice away from its default, every optional value set. */
+export function characterize(v: Values, defaults: Values = defaultValues()): Condition | undefined {
+  const conds: Condition[] = [];
   for (const { path, leaf } of leaves()) {
     const p = leaf.probe;
-    if (p.kind === 'special') continue;
-    const guard = guardOf(p.context);
-    const guarded = (c: Condition | undefined) => (c && guard ? cond.and(guard, c) : c);
-    // Before the probe: the defaults with the probe's context (which may set this key, e.g. a required host).
-    const before = mergeValues(defaults, p.context ?? {});
-    const def = getPath(before, path);
-    const label = `${path} (${p.kind})`;
-    switch (p.kind) {
-      case 'choice':
-        for (const alt of p.values) {
-          const a = typeof alt === 'object' && alt !== null && 'value' in (alt as any) ? alt as { value: any; with?: Values } : { value: alt, with: undefined };
-          const after = mergeValues(setPath(before, path, a.value), { ...(p.with ?? {}), ...(a.with ?? {}) });
-          choices.push({ label: `${label} = ${JSON.stringify(a.value)}`, path, kind: p.kind, before, after, when: guarded(cond.eq(path, a.value)), forms: [], allowSwitch: true, guard });
-        }
-        break;
-      case 'scalar': {
-        const after = setPath(before, path, p.value);
-        let when: Condition | undefined;
-        if (p.structural) when = p.structural.js(after) && !p.structural.js(before) ? p.structural : cond.not(p.structural);
-        rest.push({ label, path, kind: p.kind, before, after, when: guarded(when), forms: formsOf(path, p.value, def, p.forms), allowSwitch: false, guard });
-        break;
+    if (p.kind === 'choice' && !deepEqual(getPath(v, path), getPath(defaults, path))) conds.push(cond.eq(path, getPath(v, path)));
+    if (p.kind === 'optional' && truthy(getPath(v, path))) conds.push(p.when ?? cond.set(path));
+  }
+  return conds.length ? cond.and(...conds) : undefined;
+}
+
+/** The runs of one key's probe from a base (the defaults with the probe's context, possibly a choice base). */
+function runsFor(path: string, p: Probe, before: Values, defaults: Values, optionalBase: boolean, relevant?: Condition): ProbeRun[] {
+  if (p.kind === 'special') return [];
+  if (relevant && !relevant.js(before)) {
+    if (optionalBase) return [];
+    throw new Error(`helm generator: the context of ${path}'s probe does not make it relevant (${relevant.helm})`);
+  }
+  const characterized = characterize(before, defaults);
+  const guard = relevant && characterized ? cond.and(relevant, characterized) : relevant ?? characterized;
+  const guarded = (c: Condition | undefined) => (c && guard ? cond.and(guard, c) : c);
+  const def = getPath(before, path);
+  const label = `${path} (${p.kind})${optionalBase ? ` on ${canonical(diffValues(before, defaults))}` : ''}`;
+  const base = { path, kind: p.kind, before, guard, optionalBase };
+  switch (p.kind) {
+    case 'choice':
+      return p.values.map((alt) => {
+        const a = typeof alt === 'object' && alt !== null && 'value' in (alt as any) ? alt as { value: any; with?: Values } : { value: alt, with: undefined };
+        const after = mergeValues(setPath(before, path, a.value), { ...(p.with ?? {}), ...(a.with ?? {}) });
+        return { ...base, label: `${label} = ${JSON.stringify(a.value)}`, after, when: guarded(cond.eq(path, a.value)), forms: [], allowSwitch: true };
+      });
+    case 'scalar': {
+      const after = setPath(before, path, p.value);
+      let when: Condition | undefined;
+      if (p.structural) when = p.structural.js(after) && !p.structural.js(before) ? p.structural : cond.not(p.structural);
+      return [{ ...base, label, after, when: guarded(when), forms: formsOf(path, p.value, def, p.forms), allowSwitch: false, verify: setPath(before, path, verifyValue(p.value, p.verify)) }];
+    }
+    case 'optional':
+    case 'yaml': {
+      const after = setPath(before, path, p.value);
+      // A yaml value that is never empty by default (e.g. DNS labels) guards nothing: it is only substituted.
+      const when = p.kind === 'optional' && p.when ? p.when : truthy(def) && p.kind === 'yaml' ? undefined : cond.set(path);
+      const verify = p.kind === 'optional' ? setPath(before, path, verifyValue(p.value, p.verify)) : undefined;
+      return [{ ...base, label, after, when: guarded(when), forms: formsOf(path, p.value, def, p.kind === 'optional' ? p.forms : []), allowSwitch: false, verify }];
+    }
+    case 'list': {
+      const out: ProbeRun[] = [{ ...base, label, after: setPath(before, path, p.value), forms: [], allowSwitch: false, range: { before: def, after: p.value } }];
+      if (p.whenEmpty) {
+        out.push({ ...base, label: `${label} = []`, after: setPath(before, path, []), when: guarded(cond.not(p.whenEmpty)), forms: [], allowSwitch: false });
       }
-      case 'optional':
-      case 'yaml': {
-        const after = setPath(before, path, p.value);
-        // A yaml value that is never empty by default (e.g. DNS labels) guards nothing: it is only substituted.
-        const when = p.kind === 'optional' && p.when ? p.when : truthy(def) && p.kind === 'yaml' ? undefined : cond.set(path);
-        rest.push({ label, path, kind: p.kind, before, after, when: guarded(when), forms: formsOf(path, p.value, def, p.kind === 'optional' ? p.forms : []), allowSwitch: false, guard });
-        break;
-      }
-      case 'list': {
-        const after = setPath(before, path, p.value);
-        rest.push({ label, path, kind: p.kind, before, after, forms: [], allowSwitch: false, range: { before: def, after: p.value }, guard });
-        if (p.whenEmpty) {
-          const empty = setPath(before, path, []);
-          rest.push({ label: `${label} = []`, path, kind: p.kind, before, after: empty, when: guarded(cond.not(p.whenEmpty)), forms: [], allowSwitch: false, guard });
-        }
-        break;
-      }
+      return out;
     }
   }
-  return [...choices, ...rest];
+}
+
+/** Leaf values of `v` that differ from `defaults`. */
+function diffValues(v: Values, defaults: Values): Values {
+  let out: Values = {};
+  for (const [path, x] of flatten(v)) if (!deepEqual(x, getPath(defaults, path))) out = setPath(out, path, x);
+  return out;
+}
+
+/**
+ * The probe runs of the values model: every key from the defaults (choices first: they create the structure
+ * other probes refine), then again on each base of {@link PROBE_BASES}, so that a value is also found where it
+ * lands only under another choice (e.g. the image in the KubernetesExecutor pod template).
+ */
+export function probeRuns(defaults: Values = defaultValues()): ProbeRun[] {
+  const all = leaves().filter((l) => l.leaf.probe.kind !== 'special');
+  const ctx = (p: Probe) => mergeValues(defaults, (p as any).context ?? {});
+  const isChoice = (l: { leaf: { probe: Probe } }) => l.leaf.probe.kind === 'choice';
+  const onDefaults = (choice: boolean) => all.filter((l) => isChoice(l) === choice).flatMap((l) => runsFor(l.path, l.leaf.probe, ctx(l.leaf.probe), defaults, false, l.relevant));
+  const onBases = (choice: boolean) => PROBE_BASES.flatMap((base) => {
+    const setByBase = new Set(flatten(base).map(([p]) => p));
+    return all.filter((l) => isChoice(l) === choice && !setByBase.has(l.path))
+      .flatMap((l) => runsFor(l.path, l.leaf.probe, mergeValues(ctx(l.leaf.probe), base), defaults, true, l.relevant));
+  });
+  return [...onDefaults(true), ...onDefaults(false), ...onBases(true), ...onBases(false)];
 }
 
 /** Result of the generator: the template tree of every object, and the runs it was checked against. */
@@ -207,26 +245,55 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
   };
   let tree = fromJson(render(defaults), splitSentinels);
   const samples: Values[] = [defaults];
+  const teach = (run: ProbeRun, values: Values, expected: any[]) => {
+    const got = evaluate(tree, values);
+    if (deepEqual(got, expected)) return false;
+    const ctx = new MergeContext(run, values, defaults);
+    tree = ctx.merge(tree, got, expected, '');
+    const now = evaluate(tree, values);
+    if (!deepEqual(now, expected)) throw new Error(`helm generator: after probing ${run.label}, the template is wrong: ${firstDifference(now, expected)}`);
+    return true;
+  };
   for (const run of probeRuns(defaults)) {
-    const a = render(run.before);
-    const b = render(run.after);
-    const before = evaluate(tree, run.before);
-    if (!deepEqual(before, a)) {
-      throw new Error(`helm generator: before probing ${run.label}, the template does not reproduce the constructs: ${firstDifference(before, a)}`);
+    let a: any[];
+    let b: any[];
+    try {
+      a = render(run.before);
+      b = render(run.after);
+    } catch (e) {
+      // A base the constructs refuse for this probe (e.g. a CA with sslmode=require): nothing to learn there.
+      if (run.optionalBase) continue;
+      throw e;
     }
     if (run.when && (run.when.js(run.before) || !run.when.js(run.after))) {
       throw new Error(`helm generator: the condition of ${run.label} (${run.when.helm}) must hold after the probe and not before`);
     }
-    const ctx = new MergeContext(run);
-    tree = ctx.merge(tree, a, b, '');
-    if (!ctx.changed) throw new Error(`helm generator: values key ${run.path} has no effect on the manifests (${run.label}); wire it in propsFromValues or drop it`);
-    for (const [v, expected] of [[run.before, a], [run.after, b]] as const) {
-      const got = evaluate(tree, v);
-      if (!deepEqual(got, expected)) throw new Error(`helm generator: after probing ${run.label}, the template is wrong: ${firstDifference(got, expected)}`);
+    // A combination of choices not seen yet: learn it under exactly that combination.
+    const beforeWhen = characterize(run.before, defaults);
+    if (!deepEqual(evaluate(tree, run.before), a)) {
+      if (!beforeWhen) throw new Error(`helm generator: before probing ${run.label}, the template does not reproduce the defaults: ${firstDifference(evaluate(tree, run.before), a)}`);
+      teach({ ...run, label: `${run.label} (its base)`, kind: 'choice', when: beforeWhen, forms: [], allowSwitch: true, range: undefined, guard: undefined }, run.before, a);
+      samples.push(run.before);
     }
+    const changed = teach(run, run.after, b);
+    if (!changed && !run.optionalBase && deepEqual(a, b)) {
+      throw new Error(`helm generator: values key ${run.path} has no effect on the manifests (${run.label}); wire it in propsFromValues or drop it`);
+    }
+    const back = evaluate(tree, run.before);
+    if (!deepEqual(back, a)) throw new Error(`helm generator: probing ${run.label} broke its base: ${firstDifference(back, a)}`);
     samples.push(run.after);
+    if (run.verify) {
+      const want = render(run.verify);
+      const got = evaluate(tree, run.verify);
+      if (!deepEqual(got, want)) {
+        throw new Error(`helm generator: ${run.label} was learnt as a copy of the probe value, not a template (checked with a second value): ${firstDifference(got, want)}`);
+      }
+      samples.push(run.verify);
+    }
     if (process.env.CDK8S_AIRFLOW_HELM_DEBUG) {
-      for (const v of samples) {
+      const watch = process.env.CDK8S_AIRFLOW_HELM_DEBUG === 'watch' ? [JSON.parse(require('fs').readFileSync(process.env.CDK8S_AIRFLOW_HELM_DEBUG_OUT!, 'utf8'))] : samples;
+      for (const v of watch) {
+        if (!samples.some((x) => deepEqual(x, v))) continue;
         const d = firstDifference(evaluate(tree, v), render(v));
         if (d !== 'none') throw new Error(`helm generator: probing ${run.label} broke an earlier sample: ${d}`);
       }
@@ -236,7 +303,10 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
   for (const v of samples) {
     const got = evaluate(tree, v);
     const expected = render(v);
-    if (!deepEqual(got, expected)) throw new Error(`helm generator: the final template is wrong for ${canonical(v)}: ${firstDifference(got, expected)}`);
+    if (!deepEqual(got, expected)) {
+      if (process.env.CDK8S_AIRFLOW_HELM_DEBUG_OUT) require('fs').writeFileSync(process.env.CDK8S_AIRFLOW_HELM_DEBUG_OUT, JSON.stringify(v));
+      throw new Error(`helm generator: the final template is wrong for ${canonical(v)}: ${firstDifference(got, expected)}`);
+    }
   }
   return { objects: tree, samples };
 }
@@ -264,7 +334,7 @@ function identity(x: unknown): string {
   if (x && typeof x === 'object' && !Array.isArray(x)) {
     const o = x as any;
     if (typeof o.kind === 'string' && typeof o.metadata?.name === 'string') return `object ${o.kind}/${o.metadata.name}`;
-    if (typeof o.name === 'string') return `name ${o.name}`;
+    if (typeof o.name === 'string') return typeof o.mountPath === 'string' ? `name ${o.name} at ${o.mountPath}` : `name ${o.name}`;
   }
   return canonical(x);
 }
@@ -288,7 +358,12 @@ const and = (a: Condition | undefined, b: Condition): Condition => (a ? cond.and
 
 class MergeContext {
   public changed = false;
-  constructor(private readonly run: ProbeRun) {}
+  /** `a` in merge() is what the tree gives for `values`; `b` is what the constructs give. */
+  /** Most specific condition of `values` (every choice and set optional): the last resort for a difference. */
+  private readonly fallback?: Condition;
+  constructor(private readonly run: ProbeRun, private readonly values: Values, defaults: Values) {
+    this.fallback = characterize(values, defaults);
+  }
 
   private fail(path: string, why: string): never {
     throw new Error(`helm generator: probing ${this.run.label}: at ${path || '/'}: ${why}`);
@@ -318,7 +393,7 @@ class MergeContext {
     for (const f of this.run.forms) {
       if (typeof f.value !== 'string' && typeof f.value !== 'number') continue;
       const needle = String(f.value);
-      const re = typeof f.value === 'number' ? new RegExp(`(?<![A-Za-z0-9])${needle}(?![A-Za-z0-9])`) : undefined;
+      const re = typeof f.value === 'number' ? new RegExp(`(?<![A-Za-z0-9.])${needle}(?![A-Za-z0-9.])`) : undefined;
       const pieces = re ? json.split(new RegExp(re.source, 'g')) : json.split(needle);
       if (pieces.length < 2) continue;
       const parts: Part[] = [];
@@ -343,7 +418,7 @@ class MergeContext {
     for (const f of this.run.forms) {
       if (f.before === undefined || f.before === null || f.before === '' || typeof f.before === 'object') continue;
       const needle = String(f.before);
-      const re = new RegExp(typeof f.before === 'number' ? `(?<![A-Za-z0-9])${escapeRe(needle)}(?![A-Za-z0-9])` : escapeRe(needle), 'g');
+      const re = new RegExp(typeof f.before === 'number' ? `(?<![A-Za-z0-9.])${escapeRe(needle)}(?![A-Za-z0-9.])` : escapeRe(needle), 'g');
       const occurrences: [number, number][] = [];
       parts.forEach((p, i) => { if (typeof p === 'string') for (const m of p.matchAll(re)) occurrences.push([i, m.index!]); });
       const candidates = [occurrences, ...occurrences.map((o) => [o])];
@@ -358,7 +433,7 @@ class MergeContext {
           if (from < p.length) out.push(p.slice(from));
         });
         const candidate: TNode = { t: 'str', parts: out };
-        if (evaluate(candidate, this.run.before) === a && evaluate(candidate, this.run.after) === b) return candidate;
+        if (evaluate(candidate, this.run.before) === evaluate(node, this.run.before) && evaluate(candidate, this.values) === b) return candidate;
       }
     }
     return undefined;
@@ -366,16 +441,9 @@ class MergeContext {
 
   public merge(node: TNode, a: unknown, b: unknown, path: string): TNode {
     if (deepEqual(a, b)) return node;
-    const { before, after } = this.run;
+    const after = this.values;
     if (node.t === 'switch') {
-      const pick = (v: Values) => node.cases.findIndex((c) => c.when.js(v));
-      const i = pick(before);
-      const j = pick(after);
-      if (i !== j) {
-        const target = j < 0 ? node.otherwise : node.cases[j].node;
-        if (deepEqual(evaluate(target, after), b)) { this.changed = true; return node; }
-        this.fail(path, 'the probe switches an existing branch to one that does not match');
-      }
+      const i = node.cases.findIndex((c) => c.when.js(after));
       if (i < 0) return { ...node, otherwise: this.merge(node.otherwise, a, b, path) };
       const cases = node.cases.slice();
       cases[i] = { ...cases[i], node: this.merge(cases[i].node, a, b, path) };
@@ -390,7 +458,8 @@ class MergeContext {
       if (deepEqual(b, f.value) && (this.run.kind === 'optional' || this.run.kind === 'yaml' || deepEqual(a, f.before))) {
         this.changed = true;
         const e: TNode = { t: 'expr', e: f.expr };
-        const when = this.run.when ?? this.run.guard;
+        // Optional values are guarded by being set; scalars only by the probe's context.
+        const when = this.run.kind === 'scalar' ? this.run.guard : this.run.when ?? this.run.guard;
         return when ? { t: 'switch', cases: [{ when, node: e }], otherwise: node } : e;
       }
     }
@@ -416,14 +485,20 @@ class MergeContext {
     const sub = this.substitute(b);
     if (sub) {
       // A plain value: the substituted node must also give the old output with the old value.
-      if (deepEqual(evaluate(sub, this.run.before), a)) return guard(sub);
+      if (deepEqual(evaluate(sub, this.run.before), evaluate(node, this.run.before))) return guard(sub);
+    }
+    // What the tree predicts for this combination is wrong for another reason (a value learnt on the defaults that
+    // does not apply here): correct it for exactly this combination.
+    if (this.fallback && !this.fallback.js(this.run.before)) {
+      return { t: 'switch', cases: [{ when: this.fallback, node: this.fromJson(b) }], otherwise: node };
     }
     this.fail(path, `${canonical(a)} became ${canonical(b)}, which is not the probed value where it lands; `
       + 'declare a derived form or make the key a choice in src/values/model.ts');
   }
 
   private mergeMap(node: Extract<TNode, { t: 'map' }>, a: Record<string, unknown>, b: Record<string, unknown>, path: string): TNode {
-    const { before, when, kind } = this.run;
+    const { when, kind } = this.run;
+    const before = this.values;
     const entries: MapEntry[] = node.entries.slice();
     // Which entry produced each key before the probe (later entries win, as in evaluate()).
     const owner = new Map<string, number>();
@@ -471,8 +546,9 @@ class MergeContext {
     return { t: 'map', entries };
   }
 
-  private mergeList(node: Extract<TNode, { t: 'list' }>, a: unknown[], b: unknown[], path: string): TNode {
-    const { before, when, kind, range } = this.run;
+  private mergeList(node: Extract<TNode, { t: 'list' }>, a: unknown[], b: unknown[], path: string, reordering = false): TNode {
+    const { when, kind, range } = this.run;
+    const before = this.values;
     const items: ListItem[] = node.items.slice();
     // Which item produced each element before the probe.
     const source: { item: number; plain: boolean }[] = [];
@@ -483,6 +559,30 @@ class MergeContext {
       else source.push({ item: i, plain: true });
     });
     if (source.length !== a.length) this.fail(path, `internal: ${source.length} sources for ${a.length} elements`);
+
+    // Elements from a values list in the wrong place (e.g. extraVolumeMounts learnt before a mount that only a
+    // choice adds): move that item right after the element that precedes them in the constructs' output.
+    if (!reordering) {
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i];
+        if (!('spread' in it) && !('range' in it)) continue;
+        const els = a.filter((_, k) => source[k].item === i);
+        if (els.length === 0) continue;
+        const from = a.findIndex((_, k) => source[k].item === i);
+        const at = findSequence(b, els);
+        if (at < 0 || at === from) continue;
+        const anchorId = at > 0 ? identity(b[at - 1]) : undefined;
+        const anchorK = anchorId === undefined ? -1 : a.findIndex((x, k) => identity(x) === anchorId && source[k].plain);
+        if (anchorId !== undefined && anchorK < 0) continue;
+        const moved = items.slice();
+        moved.splice(i, 1);
+        const anchorItem = anchorK < 0 ? -1 : moved.indexOf(items[source[anchorK].item]);
+        moved.splice(anchorItem + 1, 0, it);
+        const next: TNode = { t: 'list', items: moved };
+        this.changed = true;
+        return this.mergeList(next as any, evaluate(next, before) as unknown[], b, path, true);
+      }
+    }
 
     const ia = a.map(identity);
     const ib = b.map(identity);
@@ -532,7 +632,7 @@ class MergeContext {
       this.changed = true;
       for (let k = r.aFrom; k < r.aTo; k++) {
         const s = source[k];
-        if (!s.plain) this.fail(`${path}[${k}]`, 'an element from a values list disappeared');
+        if (!s.plain) this.fail(`${path}[${k}]`, `an element from a values list disappeared (tree gives ${a.map(identity).join(', ')}; constructs give ${b.map(identity).join(', ')})`);
         dropped.add(s.item);
       }
       if (nb > 0) inserts.push({ afterItem: prevItem, items: b.slice(r.bFrom, r.bTo).map((x) => ({ node: this.fromJson(x), when })) });
@@ -573,7 +673,7 @@ class MergeContext {
     };
     const item = template(b[r.bFrom], range.after[0])!;
     const rangeExpr: Expr = { helm: valuesRef(this.run.path), js: (v) => getPath(v, this.run.path), type: 'yaml' };
-    const check = (list: unknown[], els: unknown[]) => list.every((x, k) => deepEqual(evaluate(item, {}, { item: x }), els[k]));
+    const check = (list: unknown[], els: unknown[]) => list.length === els.length && list.every((x, k) => deepEqual(evaluate(item, {}, { item: x }), els[k]));
     if (!check(range.after, b.slice(r.bFrom, r.bTo)) || !check(range.before, a.slice(r.aFrom, r.aTo))) return false;
     for (let k = r.aFrom; k < r.aTo; k++) if (!source[k].plain) return false;
     const first = source[r.aFrom].item;
@@ -590,6 +690,12 @@ class MergeContext {
     void path;
     return true;
   }
+}
+
+/** Index where `needle` occurs in `list` as a contiguous run (deep equality), or -1. */
+function findSequence(list: unknown[], needle: unknown[]): number {
+  for (let i = 0; i + needle.length <= list.length; i++) if (needle.every((x, k) => deepEqual(x, list[i + k]))) return i;
+  return -1;
 }
 
 function escapeRe(s: string): string {

@@ -26,14 +26,14 @@ export interface DerivedForm {
  */
 export type Probe =
   /** The value appears as-is (or inside a string); anything else changing is an error, or guarded by `structural`. */
-  | { readonly kind: 'scalar'; readonly value: unknown; readonly structural?: Condition; readonly forms?: DerivedForm[]; readonly context?: Values }
+  | { readonly kind: 'scalar'; readonly value: unknown; readonly structural?: Condition; readonly forms?: DerivedForm[]; readonly context?: Values; readonly verify?: unknown }
   /**
    * A closed set: each alternative (a value, or `{ value, with }` adding values it needs) is synthesized;
    * differences become if/else branches.
    */
   | { readonly kind: 'choice'; readonly values: unknown[]; readonly with?: Values; readonly context?: Values }
   /** Empty means "not set": differences are guarded by the value being set; the value itself is substituted. */
-  | { readonly kind: 'optional'; readonly value: unknown; readonly forms?: DerivedForm[]; readonly when?: Condition; readonly context?: Values }
+  | { readonly kind: 'optional'; readonly value: unknown; readonly forms?: DerivedForm[]; readonly when?: Condition; readonly context?: Values; readonly verify?: unknown }
   /** Kubernetes YAML passed through (maps, lists): rendered with toYaml where it lands. */
   | { readonly kind: 'yaml'; readonly value: unknown; readonly context?: Values }
   /** A list of scalars each rendered into an element (e.g. CIDRs into ipBlocks); empty may drop structure. */
@@ -55,6 +55,8 @@ export interface ValueLeaf {
 export interface ValueGroup {
   readonly description: string;
   readonly children: Record<string, ValueNode>;
+  /** When the group's values are used at all (e.g. externalDatabase only without the embedded PostgreSQL). */
+  readonly relevant?: Condition;
   /** Extra JSON-schema keywords on the group (if/then requirements). */
   readonly schema?: Record<string, unknown>;
 }
@@ -114,9 +116,11 @@ function leaf(type: ValueType | ValueType[], def: unknown, description: string, 
   return { type, default: def, description, probe, schema };
 }
 
-function group(description: string, children: Record<string, ValueNode>, schema?: Record<string, unknown>): ValueGroup {
-  return { description, children, schema };
+function group(description: string, children: Record<string, ValueNode>, schema?: Record<string, unknown>, relevant?: Condition): ValueGroup {
+  return { description, children, schema, relevant };
 }
+
+const CELERY = (): Condition => cond.eq('executor', 'CeleryExecutor');
 
 const RESOURCES_SCHEMA = {
   additionalProperties: false,
@@ -128,7 +132,7 @@ const RESOURCES_SCHEMA = {
         memory: { type: 'string', pattern: MEMORY, description: 'Memory request, e.g. 512Mi.' },
         'ephemeral-storage': { type: 'string', pattern: MEMORY, description: 'Ephemeral storage request.' },
       },
-      required: ['cpu', 'memory'],
+      required: ['cpu', 'memory', 'ephemeral-storage'],
     },
     limits: {
       type: 'object', additionalProperties: false, description: 'Limits (memory is required).',
@@ -137,7 +141,7 @@ const RESOURCES_SCHEMA = {
         memory: { type: 'string', pattern: MEMORY, description: 'Memory limit.' },
         'ephemeral-storage': { type: 'string', pattern: MEMORY, description: 'Ephemeral storage limit.' },
       },
-      required: ['memory'],
+      required: ['memory', 'ephemeral-storage'],
     },
   },
   // Empty: the component default; otherwise requests (cpu, memory) and a memory limit.
@@ -151,8 +155,12 @@ const K8S_LIST = { items: { type: 'object' } };
 function workloadKeys(defaults: { resources: string }, context: Values = {}): Record<string, ValueNode> {
   const yamlProbe = (value: unknown): Probe => ({ kind: 'yaml', value, context });
   return {
-    resources: leaf('object', {}, `CPU/memory; empty: the component default (${defaults.resources}). Otherwise give requests.cpu, requests.memory and limits.memory.`,
-      { kind: 'optional', value: { requests: { cpu: '333m', memory: '333Mi' }, limits: { memory: '777Mi' } }, context }, RESOURCES_SCHEMA),
+    resources: leaf('object', {}, `CPU, memory and ephemeral storage; empty: the component default (${defaults.resources}; ephemeral storage sized from its emptyDirs). Otherwise give requests (cpu, memory, ephemeral-storage) and limits (memory, ephemeral-storage).`,
+      {
+        kind: 'optional', context,
+        value: { requests: { 'cpu': '333m', 'memory': '333Mi', 'ephemeral-storage': '33Mi' }, 'limits': { 'memory': '777Mi', 'ephemeral-storage': '777Mi' } },
+        verify: { requests: { 'cpu': '1', 'memory': '1024Mi', 'ephemeral-storage': '1024Mi' }, 'limits': { 'cpu': '2', 'memory': '2048Mi', 'ephemeral-storage': '3072Mi' } },
+      }, RESOURCES_SCHEMA),
     nodeSelector: leaf('object', {}, 'Node labels the pods must match.', yamlProbe({ 'probe/node': 'yes' }), OBJECT_MAP),
     tolerations: leaf('array', [], 'Tolerations of the pods.', yamlProbe([{ key: 'probe', operator: 'Exists', effect: 'NoSchedule' }]), K8S_LIST),
     affinity: leaf('object', {}, 'Affinity of the pods.', yamlProbe({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'probe', operator: 'Exists' }] }] } } })),
@@ -182,13 +190,13 @@ function replicas(path: string, def: number, description: string, context: Value
 function image(path: string, repository: string, tag: string): ValueGroup {
   return group(`Image of ${path.split('.').pop()}.`, {
     registry: leaf('string', '', 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).',
-      { kind: 'optional', value: 'probe-registry.example:5000' }, { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
+      { kind: 'optional', value: 'probe-registry.example:5000', verify: 'registry.example.net' }, { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
     repository: leaf('string', repository, 'Repository.', { kind: 'scalar', value: `probe/${repository.replace('/', '-')}` },
       { pattern: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$' }),
     tag: leaf('string', tag, 'Tag (never latest).', { kind: 'scalar', value: 'probe-tag' },
       { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', not: { const: 'latest' } }),
     digest: leaf('string', '', 'Content digest (sha256:...); when set it decides what runs.',
-      { kind: 'optional', value: `sha256:${'ab'.repeat(32)}` }, { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
+      { kind: 'optional', value: `sha256:${'ab'.repeat(32)}`, verify: `sha256:${'cd'.repeat(32)}` }, { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
     pullPolicy: leaf('string', 'IfNotPresent', 'Pull policy.', { kind: 'choice', values: ['Always', 'Never'] }, { enum: ['IfNotPresent', 'Always', 'Never'] }),
   });
 }
@@ -274,23 +282,30 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
       kind: 'scalar', value: ['probe-q1', 'probe-q2'],
       forms: [{ helm: 'join "," %s', js: (v: string[]) => v.join(',') }],
     }, { items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' }, minItems: 1 }),
-    logVolumeSize: leaf('string', '5120Mi', 'Size of the emptyDir holding task logs.', { kind: 'scalar', value: '777Mi' }, { pattern: MEMORY }),
+    logVolumeSize: leaf('string', '5120Mi', 'Size of the emptyDir holding task logs, in Mi (the default ephemeral-storage limit adds /tmp and headroom to it).', {
+      kind: 'scalar', value: '777Mi',
+      // The workers' default ephemeral-storage limit: logs + /tmp (512Mi) + headroom (256Mi, or 1Gi with a writable root).
+      forms: [
+        { helm: 'printf "%dMi" (add 768 (trimSuffix "Mi" %s | int))', js: (v: string) => `${parseInt(v, 10) + 768}Mi` },
+        { helm: 'printf "%dMi" (add 1536 (trimSuffix "Mi" %s | int))', js: (v: string) => `${parseInt(v, 10) + 1536}Mi` },
+      ],
+    }, { pattern: '^[0-9]+Mi$' }),
     ...workloadKeys({ resources: 'cpu 500m, memory 2048Mi, limit 4096Mi' }),
-  }),
+  }, undefined, CELERY()),
   flower: group('Flower, the Celery monitoring UI (CeleryExecutor only).', {
     enabled: leaf('boolean', false, 'Deploy Flower.', { kind: 'choice', values: [true] }),
     replicas: replicas('flower.replicas', 1, 'Number of pods.', FLOWER),
     username: ref('The basic-auth user name', 'username', 'flower.username', 'probe-flower-user', FLOWER),
     password: ref('The basic-auth password', 'password', 'flower.password', 'probe-flower-password', FLOWER),
     ...workloadKeys({ resources: 'cpu 100m, memory 256Mi, limit 512Mi' }, FLOWER),
-  }),
+  }, undefined, cond.and(CELERY(), cond.eq('flower.enabled', true))),
   postgres: group('Embedded PostgreSQL (a StatefulSet in the release).', {
     enabled: leaf('boolean', true, 'Run PostgreSQL in the release; false: use externalDatabase.', { kind: 'choice', values: [false], with: EXTERNAL_DB }),
     storageSize: leaf('string', '8192Mi', 'Size of the data volume.', { kind: 'scalar', value: '999Mi' }, { pattern: MEMORY }),
     storageClassName: leaf('string', '', 'StorageClass of the data volume; empty: the cluster default.', { kind: 'optional', value: 'probe-storage' }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
     password: ref('The database password', 'password', 'postgres.password', 'probe-pg-password'),
     ...workloadKeys({ resources: 'cpu 250m, memory 512Mi, limit 1024Mi' }),
-  }),
+  }, undefined, cond.eq('postgres.enabled', true)),
   externalDatabase: group('External PostgreSQL (used when postgres.enabled is false).', {
     host: leaf('string', '', 'DNS name or IP of the server (required).', { kind: 'scalar', value: 'probe-db.example.org', context: EXTERNAL_DB }, { pattern: `^$|${HOSTNAME}` }),
     port: leaf('integer', 5432, 'Port.', { kind: 'scalar', value: 15432, context: EXTERNAL_DB }, { minimum: 1, maximum: 65535 }),
@@ -309,12 +324,12 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     caCertificate: ref('The CA certificate (PEM) for verify-ca/verify-full', 'ca.crt', 'externalDatabase.caCertificate', 'probe-db-ca', EXTERNAL_DB, 'required'),
     cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the server lives in (NetworkPolicy egress).', { kind: 'list', value: ['10.1.0.0/16', '10.2.0.0/16'], context: EXTERNAL_DB },
       { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
-  }),
+  }, undefined, cond.eq('postgres.enabled', false)),
   redis: group('Embedded Redis, the Celery broker and result backend (CeleryExecutor only).', {
     enabled: leaf('boolean', true, 'Run Redis in the release; false: use externalRedis.', { kind: 'choice', values: [false], with: EXTERNAL_REDIS }),
     password: ref('The Redis password', 'password', 'redis.password', 'probe-redis-password'),
     ...workloadKeys({ resources: 'cpu 100m, memory 256Mi, limit 512Mi' }),
-  }),
+  }, undefined, cond.and(CELERY(), cond.eq('redis.enabled', true))),
   externalRedis: group('External Redis (used when redis.enabled is false).', {
     host: leaf('string', '', 'DNS name or IP of the server (required).', { kind: 'scalar', value: 'probe-redis.example.org', context: EXTERNAL_REDIS }, { pattern: `^$|${HOSTNAME}` }),
     port: leaf('integer', 6379, 'Port.', { kind: 'scalar', value: 16379, context: EXTERNAL_REDIS }, { minimum: 1, maximum: 65535 }),
@@ -326,7 +341,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     }, { minimum: 0, maximum: 14 }),
     cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the server lives in (NetworkPolicy egress).', { kind: 'list', value: ['10.3.0.0/16', '10.4.0.0/16'], context: EXTERNAL_REDIS },
       { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
-  }),
+  }, undefined, cond.and(CELERY(), cond.eq('redis.enabled', false))),
   adminUser: group('The first admin user (FAB auth manager).', {
     enabled: leaf('boolean', true, 'Create the admin user (never with a default password).', { kind: 'choice', values: [false] }),
     username: ref('The admin user name', 'username', 'adminUser.username', 'probe-admin-user'),
@@ -351,7 +366,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     }),
     controllerNamespaceLabels: leaf('object', { 'kubernetes.io/metadata.name': 'ingress-nginx' }, 'Labels of the ingress controller\'s namespace (only it may reach the api-server).',
       { kind: 'yaml', value: { 'probe/ns': 'yes' }, context: INGRESS }, { ...OBJECT_MAP, minProperties: 1 }),
-  }),
+  }, undefined, cond.eq('ingress.enabled', true)),
   networkPolicy: group('NetworkPolicies: default deny plus one allow per real connection.', {
     enabled: leaf('boolean', true, 'Create NetworkPolicies (false is a relaxation, warned about in NOTES).', { kind: 'choice', values: [false] }),
     taskEgressCidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs task-running pods may reach on any port; empty confines tasks to the release.',
@@ -369,6 +384,24 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
       { minimum: 0 }),
   }),
 });
+
+/**
+ * Choices that bring structure of their own (a component, a branch of a connection string, a task pod
+ * template). The Helm generator probes every key again on each, so a value is templated wherever it lands.
+ */
+export const PROBE_BASES: Values[] = [
+  { executor: 'LocalExecutor' },
+  { executor: 'KubernetesExecutor' },
+  FLOWER,
+  EXTERNAL_DB,
+  mergeValues(EXTERNAL_DB, { externalDatabase: { sslMode: 'require', caCertificate: { existingSecret: '' } } }),
+  mergeValues(EXTERNAL_DB, { externalDatabase: { sslMode: 'verify-ca' } }),
+  EXTERNAL_REDIS,
+  mergeValues(EXTERNAL_REDIS, { externalRedis: { tls: false } }),
+  INGRESS,
+  mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'airflow-tls' } } }),
+  { security: { writableRootFilesystem: true } },
+];
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers over the model
@@ -404,13 +437,15 @@ export function mergeValues(base: Values, over: Values): Values {
   return out;
 }
 
-/** Every leaf with its dotted path, in declaration order. */
-export function leaves(node: ValueGroup = VALUES_MODEL, prefix = ''): { path: string; leaf: ValueLeaf }[] {
-  const out: { path: string; leaf: ValueLeaf }[] = [];
+/** Every leaf with its dotted path, in declaration order, and when its group is used at all. */
+export function leaves(node: ValueGroup = VALUES_MODEL, prefix = '', relevant: Condition[] = []): { path: string; leaf: ValueLeaf; relevant?: Condition }[] {
+  const out: { path: string; leaf: ValueLeaf; relevant?: Condition }[] = [];
+  const here = node.relevant ? [...relevant, node.relevant] : relevant;
   for (const [k, n] of Object.entries(node.children)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    if (isGroup(n)) out.push(...leaves(n, path));
-    else out.push({ path, leaf: n });
+    if (isGroup(n)) out.push(...leaves(n, path, here));
+    // A group's own switch (e.g. postgres.enabled) is always relevant.
+    else out.push({ path, leaf: n, relevant: here.length && k !== 'enabled' ? cond.and(...here) : undefined });
   }
   return out;
 }

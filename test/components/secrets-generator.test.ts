@@ -56,7 +56,7 @@ describe('secrets generator script', () => {
   interface JobInput { args: string[]; labels: string }
   const run = (input: JobInput) => new Promise<{ code: number; out: string }>((resolve) => {
     const p = spawn('python3', ['-c', SECRET_GENERATOR_SCRIPT, ...input.args], {
-      env: { PATH: process.env.PATH!, SA_DIR: dir, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), SECRET_LABELS: input.labels },
+      env: { PATH: process.env.PATH!, SA_DIR: dir, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), GENERATED_LABELS: input.labels },
     });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
@@ -67,7 +67,7 @@ describe('secrets generator script', () => {
   // The arguments and labels exactly as the chart's Job carries them.
   const chartSpec = (): JobInput => {
     const c = findJob(synthAirflow({ flower: { enabled: true } }), 'airflow-secrets').spec.template.spec.containers[0];
-    return { args: c.args, labels: c.env.find((e: any) => e.name === 'SECRET_LABELS').value };
+    return { args: c.args, labels: c.env.find((e: any) => e.name === 'GENERATED_LABELS').value };
   };
 
   test('the Job passes one argument per generated key', () => {

@@ -59,7 +59,7 @@ describe('every pod of every example and variant', () => {
     expect(c.container.image).not.toMatch(/:latest$/);
     // No secret value inline: every env var that names a secret takes it from a Secret.
     for (const e of c.container.env ?? []) {
-      if (/PASSWORD|SECRET|FERNET|TOKEN/.test(e.name) && e.name !== 'SECRETS_SPEC') {
+      if (/PASSWORD|SECRET|FERNET|TOKEN/.test(e.name)) {
         // From a Secret, or a path to a mounted Secret file (POSTGRES_PASSWORD_FILE).
         expect(e.valueFrom?.secretKeyRef ?? e.value?.match(/^\/run\/secrets\//)).toBeTruthy();
       }
