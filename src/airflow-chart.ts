@@ -573,6 +573,6 @@ export class AirflowChart extends Chart {
       }],
       volumes,
     });
-    return stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: r.labels('task') }, spec }, { lineWidth: 0 });
+    return stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: r.labels('task') }, spec: k8s.toJson_PodSpec(spec) }, { lineWidth: 0 });
   }
 }

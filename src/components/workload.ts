@@ -94,6 +94,25 @@ export function validateSeconds(prop: string, d: Duration | undefined, min: numb
 
 const RESERVED_LABEL = /^app\.kubernetes\.io\//;
 
+/**
+ * Adds a preferred (soft) pod anti-affinity on `kubernetes.io/hostname` for a component that runs, or may be scaled
+ * to, more than one replica, so that losing one node does not take down every replica; a single-node cluster still
+ * schedules them all. A user-given `affinity.podAntiAffinity` is kept as it is.
+ * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
+ */
+export function spreadAcrossNodes(affinity: k8s.Affinity | undefined, selector: Record<string, string>, replicas: number | undefined): k8s.Affinity | undefined {
+  if ((replicas !== undefined && replicas < 2) || affinity?.podAntiAffinity) return affinity;
+  return {
+    ...affinity,
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [{
+        weight: 100,
+        podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } },
+      }],
+    },
+  };
+}
+
 /** What a component declares; {@link Workload} turns it into ServiceAccount, workload, Service, PDB, policy. */
 export interface WorkloadSpec extends Omit<PodSpecInput, 'serviceAccountName' | 'imagePullSecrets'> {
   /** Component name, e.g. `scheduler`: names and labels derive from it. */
@@ -158,7 +177,7 @@ export class Workload extends Construct implements INetworkEndpoint {
       relaxations: r.relaxations,
       nodeSelector: o.nodeSelector,
       tolerations: o.tolerations,
-      affinity: o.affinity,
+      affinity: spreadAcrossNodes(o.affinity, selector, spec.replicas),
       topologySpreadConstraints: o.topologySpreadConstraints?.map((t) => ({ ...t, labelSelector: t.labelSelector ?? { matchLabels: selector } })),
       priorityClassName: o.priorityClassName,
     });

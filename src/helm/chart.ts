@@ -3,7 +3,7 @@ import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
 import { resources } from '../components/workload';
-import { defaultValues, isGroup, leaves, ValueGroup, ValueLeaf, Values, VALUES_MODEL } from '../values/model';
+import { isGroup, leaves, ValueGroup, ValueLeaf, VALUES_MODEL } from '../values/model';
 import { valuesSchema } from '../values/schema';
 import { emitObjects, TemplateWriter } from './emit';
 import { generateTemplates, RELEASE_SENTINEL, splitSentinels } from './generator';
@@ -426,4 +426,3 @@ function addImagePullPolicy(node: TNode, policy: TNode): TNode {
   };
 }
 
-export { defaultValues, Values };

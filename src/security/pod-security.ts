@@ -148,6 +148,27 @@ export interface PodSpecInput {
 
 const DEFAULT_EMPTYDIR = Size.mebibytes(256);
 
+/** Ephemeral-storage request of every container unless its resources say otherwise. */
+const EPHEMERAL_STORAGE_REQUEST = Size.mebibytes(64);
+/** Beyond its disk-backed emptyDirs, a container writes only its logs (rotated by the kubelet) with a read-only root. */
+const EPHEMERAL_STORAGE_HEADROOM = Size.mebibytes(256);
+/** With a writable root filesystem (an explicit relaxation) the container layer grows too. */
+const EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT = Size.gibibytes(1);
+
+/**
+ * Default ephemeral storage of a container: a small request, and a limit that covers the disk-backed emptyDirs it
+ * mounts plus headroom for logs. Without a limit one runaway process (a task filling /tmp) can fill the node's disk
+ * and get every pod on it evicted; with it, only the offending pod is evicted.
+ * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
+ */
+export function defaultEphemeralStorage(writablePaths: WritablePath[], relax: SecurityRelaxations = {}): { request: Size; limit: Size } {
+  const headroom = relax.writableRootFilesystem ? EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT : EPHEMERAL_STORAGE_HEADROOM;
+  const emptyDirs = writablePaths
+    .filter((w) => !w.external && !w.inMemory)
+    .reduce((sum, w) => sum + (w.sizeLimit ?? DEFAULT_EMPTYDIR).toMebibytes(), 0);
+  return { request: EPHEMERAL_STORAGE_REQUEST, limit: Size.mebibytes(emptyDirs + headroom.toMebibytes()) };
+}
+
 /** Builds a hardened PodSpec. */
 export function securePodSpec(input: PodSpecInput): k8s.PodSpec {
   const emptyDirs = new Map<string, k8s.Volume>();
@@ -164,7 +185,10 @@ export function securePodSpec(input: PodSpecInput): k8s.PodSpec {
     return {
       ...rest,
       imagePullPolicy: rest.imagePullPolicy ?? 'IfNotPresent',
-      resources: renderResources(resourceProp, resourceSpec),
+      resources: renderResources(resourceProp, {
+        ...resourceSpec,
+        ephemeralStorage: resourceSpec.ephemeralStorage ?? defaultEphemeralStorage(writablePaths, input.relaxations),
+      }),
       securityContext: containerSecurityContext(input.identity, input.relaxations),
       volumeMounts: mounts.length ? mounts : undefined,
     };

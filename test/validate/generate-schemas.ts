@@ -111,7 +111,9 @@ function requireGo(): void {
 export function readSwagger(version: string, root: string = schemaRoot()): Buffer {
   requireGo();
   const shared = process.env.CDK8S_AIRFLOW_GOMODCACHE === 'shared';
-  const scratch = path.join(path.dirname(root), '.gomod-scratch');
+  // One scratch cache per process: two test files may generate at the same time on a cold cache, and one's
+  // `go clean -modcache` must not delete the other's download.
+  const scratch = path.join(path.dirname(root), `.gomod-scratch-${process.pid}`);
   const env = shared ? goEnv() : { ...goEnv(), GOMODCACHE: scratch };
   try {
     const out = execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], {
@@ -299,6 +301,11 @@ export function generateVersion(version: string, opts: { force?: boolean; root?:
   for (const [name, schema] of files) fs.writeFileSync(path.join(tmp, name), JSON.stringify(schema));
   const sha = crypto.createHash('sha256').update(raw).digest('hex');
   fs.writeFileSync(path.join(tmp, '.complete'), `${stampFor(version)}\nswagger.json sha256 ${sha}\n`);
+  if (!opts.force && isGenerated(version, root)) {
+    // Another process published the same version meanwhile (and may be reading it): keep that one.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return { version, dir, files: files.size, cached: true, seconds: (Date.now() - t0) / 1000 };
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir); // atomic publish: a half-written dir is never seen as complete
   return { version, dir, files: files.size, cached: false, seconds: (Date.now() - t0) / 1000 };

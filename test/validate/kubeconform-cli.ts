@@ -33,11 +33,42 @@ export function findRepoRoot(start: string = __dirname): string {
   }
 }
 
+/** Set while kubeconform.sh runs on our behalf; finding it set on entry means the wrapper is calling itself. */
+const RECURSION_GUARD = 'CDK8S_AIRFLOW_KUBECONFORM_WRAPPER';
+
+/**
+ * PATH without the folders whose `kubeconform` is this repository's npm bin (bin/kubeconform, i.e. this wrapper).
+ * Under `npx`, `npm exec` and `npm run`, npm puts node_modules/.bin (and its npx cache's .bin) first on PATH;
+ * kubeconform.sh accepts "a kubeconform on PATH" and runs it with `-v` to read its version, so without this
+ * it ran the wrapper, which ran kubeconform.sh, which ran the wrapper ... forever (the `npx kubeconform` hang).
+ */
+export function pathWithoutWrapper(envPath: string = process.env.PATH ?? ''): string {
+  return envPath.split(path.delimiter).filter((dir) => !isScript(path.join(dir, 'kubeconform'))).join(path.delimiter);
+}
+
+/**
+ * A `#!` script rather than a compiled program. kubeconform is a Go binary, so a script named kubeconform is a
+ * wrapper: this one (possibly an older copy linked from npm's npx cache), or a version-manager shim; both are skipped.
+ */
+function isScript(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(2);
+    return fs.readSync(fd, head, 0, 2, 0) === 2 && head.toString('latin1') === '#!';
+  } catch {
+    return false; // no kubeconform in this folder
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Absolute path of the pinned kubeconform binary (builds it once via Go). */
 export function kubeconformBinary(repoRoot: string = findRepoRoot()): string {
   const out = execFileSync('bash', [path.join(repoRoot, '.ci', 'tools', 'kubeconform.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PATH: pathWithoutWrapper(), [RECURSION_GUARD]: '1' },
   });
   return out.trim().split('\n').pop()!;
 }
@@ -86,6 +117,10 @@ export function buildArgs(userArgs: string[]): { args: string[]; ensureVersions:
 }
 
 export function main(argv: string[] = process.argv.slice(2)): number {
+  if (process.env[RECURSION_GUARD]) {
+    throw new Error(`called from .ci/tools/kubeconform.sh (${RECURSION_GUARD} is set): a kubeconform on PATH is this wrapper; `
+      + 'put the real kubeconform first on PATH or remove the wrapper from it');
+  }
   const { args, ensureVersions } = buildArgs(argv);
   if (ensureVersions.length) ensureSchemas(ensureVersions);
   const bin = kubeconformBinary();
