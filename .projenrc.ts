@@ -74,13 +74,33 @@ project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.exec('jest --ci', { receiveArgs: true });
 // `npm run test:update` (projen's) updates snapshots on purpose.
 
-// Offline, strict kubeconform against Kubernetes 1.27-1.34 (schemas generated from the k8s.io/kubernetes module).
-// `npm run validate` runs the validation suite (npm test runs it too).
+// `npm run validate`: the validation suite alone (npm test runs it too, since it is part of jest's testMatch):
+// kubeconform strict and offline against Kubernetes 1.27-1.34 (test/validate/kubeconform*.test.ts), the security
+// scanners kube-score and checkov with zero findings beyond test/validate/scanner-exceptions.yaml
+// (test/validate/scanners.test.ts), and our Pod Security Standards "restricted" check (test/security/pss.test.ts).
+// Tools are pinned and installed once by .ci/tools/*.sh into ${CDK8S_AIRFLOW_CACHE:-~/.cache/cdk8s-airflow}.
 project.addTask('validate', {
-  description: 'Synthesize, then validate every manifest with kubeconform (strict, offline, Kubernetes 1.27-1.34)',
+  description: 'Validate every manifest: kubeconform (strict, offline, Kubernetes 1.27-1.34), kube-score, checkov, Pod Security Standards restricted',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
-  steps: [{ spawn: 'synth' }, { exec: 'jest --ci test/validate' }],
+  steps: [{ spawn: 'synth' }, { exec: 'jest --ci test/validate test/security/pss' }],
 });
+
+// `npm run bench` (issue 5): speed and memory of synthesis and chart rendering -> test/bench/results.json + README.
+// The harness runs compiled (lib/test/bench), so the processes it times carry no TypeScript compiler.
+// `npm run bench -- --only synth,scale` or `-- --readme-only` pass options through.
+project.addTask('bench', {
+  description: 'Measure synth, scaling, chart and test speed and memory; write test/bench/results.json and the README section',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'tsc -p test/bench/tsconfig.json' },
+    { exec: 'node lib/test/bench/run.js', receiveArgs: true },
+  ],
+});
+project.npmignore?.exclude('/lib/test/');
+
+// `npx kubeconform ...` runs the pinned kubeconform with our offline strict schemas (bin/kubeconform, a plain node script).
+project.addBins({ kubeconform: 'bin/kubeconform' });
 
 project.gitignore.exclude('dist/', 'lib/', '.cache/');
 project.npmignore?.exclude('examples/', 'charts/', '.ci/', 'cdk8s.yaml');

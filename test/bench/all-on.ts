@@ -1,0 +1,25 @@
+/**
+ * Values for "helm template with every optional component on", derived from the chart's own values.yaml so the
+ * benchmark follows the chart as it grows: every `enabled: false` switch becomes `true`. Pure.
+ */
+
+/** A deep copy of `values` with every `enabled: false` set to `true`, plus the dotted paths it flipped. */
+export function allOptionalOn(values: unknown): { values: unknown; flipped: string[] } {
+  const flipped: string[] = [];
+  const walk = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}[${i}]`));
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const p = at ? `${at}.${k}` : k;
+      if (k === 'enabled' && x === false) {
+        out[k] = true;
+        flipped.push(p);
+      } else {
+        out[k] = walk(x, p);
+      }
+    }
+    return out;
+  };
+  return { values: walk(values, ''), flipped };
+}
