@@ -65,10 +65,11 @@ describe('leastSquares', () => {
 describe('analyzeGrowth', () => {
   test('calls a straight line linear and reports its per-chart slope', () => {
     const a = analyzeGrowth([1, 10, 100, 500].map((x) => ({ x, y: 150 + 20 * x })));
-    expect(a.linear).toBe(true);
+    expect(a.growth).toBe('linear');
+    expect(a.atMostLinear).toBe(true);
     expect(a.fit.slope).toBeCloseTo(20, 10);
     expect(a.marginalRatio).toBeCloseTo(1, 10);
-    expect(a.verdict).toMatch(/^linear/);
+    expect(a.verdict).toMatch(/^linear: r² 1.0000 ≥ 0.99/);
   });
 
   test('calls a quadratic cost not linear even though r² of the line stays high', () => {
@@ -80,14 +81,30 @@ describe('analyzeGrowth', () => {
     expect(a.segments[2].slope).toBeCloseTo(44, 10);
     expect(a.segments[1].slope).toBeCloseTo(24.4, 10);
     expect(a.marginalRatio).toBeCloseTo(44 / 24.4, 10);
-    expect(a.linear).toBe(false);
-    expect(a.verdict).toMatch(/^not linear.*cost per chart grows/);
+    expect(a.growth).toBe('superlinear');
+    expect(a.atMostLinear).toBe(false);
+    expect(a.verdict).toMatch(/^superlinear: marginal cost ratio of the last two segments 1.80 > 1.5/);
+  });
+
+  test('calls a cost whose marginal cost falls sublinear, which is at most linear', () => {
+    // GIVEN peak RSS-like growth: a fixed reserve amortized, sqrt-shaped
+    const a = analyzeGrowth([1, 10, 100, 500].map((x) => ({ x, y: 80 + 10 * Math.sqrt(x) })));
+    expect(a.fit.r2).toBeLessThan(0.99);
+    expect(a.marginalRatio).toBeLessThan(1);
+    expect(a.growth).toBe('sublinear');
+    expect(a.atMostLinear).toBe(true);
+  });
+
+  test('calls a poor fit without falling marginal cost irregular, which is not at most linear', () => {
+    const a = analyzeGrowth([{ x: 1, y: 100 }, { x: 10, y: 10 }, { x: 100, y: 100 }, { x: 500, y: 500 }]);
+    expect(a.growth).toBe('irregular');
+    expect(a.atMostLinear).toBe(false);
   });
 
   test('with two sizes it judges by r² alone', () => {
     const a = analyzeGrowth([{ x: 1, y: 10 }, { x: 2, y: 20 }]);
     expect(a.marginalRatio).toBeUndefined();
-    expect(a.linear).toBe(true);
+    expect(a.growth).toBe('linear');
   });
 });
 
@@ -190,7 +207,7 @@ describe('results', () => {
     expect(s.sizes).toEqual([1, 10, 100, 500]);
     expect(s.wall.slopePerChart).toBeCloseTo(20, 10);
     expect(s.peakRss.slopePerChart).toBeCloseTo(0.5, 10);
-    expect(s.wall.linear).toBe(true);
+    expect(s.wall.growth).toBe('linear');
   });
 
   test('targets compare medians and say what was not measured', () => {

@@ -67,10 +67,11 @@ export function summarizeProfile(profile: CpuProfile, n = 25): ProfileSummary {
     const name = frameName(leaf.callFrame);
     self.set(name, (self.get(name) ?? 0) + us);
     // Node's own and native frames count for the nearest package frame above them: the code that asked for the work.
-    // Samples with no such frame are the VM's: (idle), (garbage collector), (program).
+    // Samples with no such frame are the VM's ((idle), (garbage collector), (program)) or node's own (start-up).
     let owner: number | undefined = id;
     while (owner !== undefined && /^(node:.*)?$/.test(byId.get(owner)!.callFrame.url)) owner = parent.get(owner);
-    const pkg = owner !== undefined ? packageOf(byId.get(owner)!.callFrame.url) : leaf.callFrame.functionName || '(vm)';
+    const vm = !leaf.callFrame.url && leaf.callFrame.functionName.startsWith('(');
+    const pkg = owner !== undefined ? packageOf(byId.get(owner)!.callFrame.url) : vm ? leaf.callFrame.functionName : 'node';
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {

@@ -135,6 +135,7 @@ interface Run {
   readonly cpuMs?: number;
   readonly status: number | null;
   readonly stdout: string;
+  readonly stderr: string;
   /** Last lines of stderr (and stdout when the command failed). */
   readonly tail: string;
 }
@@ -155,7 +156,7 @@ function timed(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Run {
   const stdout = r.stdout?.toString() ?? '';
   const stderr = r.stderr?.toString() ?? '';
   const tail = `${r.status === 0 ? '' : stdout}${stderr}`.trim().split('\n').slice(-15).join('\n');
-  return { ms, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, status: r.status, stdout, tail };
+  return { ms, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, status: r.status, stdout, stderr, tail };
 }
 
 function shellQuote(args: string[]): string {
@@ -404,9 +405,12 @@ function testBenchmark(root: string, o: Options): BenchmarkResult {
     samples.push(r.ms);
     if (r.cpuMs !== undefined) cpu.push(r.cpuMs);
     if (r.status !== 0) {
-      // jest's own summary lines say what failed; the whole tail goes to details.
-      const summary = r.tail.split('\n').filter((l) => /^(Tests|Test Suites|Snapshots):/.test(l.trim())).map((l) => l.trim().replace(/\s+/g, ' '));
-      failures.push(`run ${i + 1} exited ${r.status}${summary.length ? ` (${summary.join(', ')})` : ''}`);
+      // jest's summary lines and the names of the failing tests say what failed; the tail goes to details.
+      const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim());
+      const summary = lines.filter((l) => /^(Tests|Test Suites):/.test(l)).map((l) => l.replace(/\s+/g, ' '));
+      const failing = [...new Set(lines.filter((l) => /^● .+ › /.test(l)).map((l) => l.slice(2)))];
+      const named = failing.length ? `; failing: ${failing.slice(0, 5).join('; ')}${failing.length > 5 ? ` and ${failing.length - 5} more` : ''}` : '';
+      failures.push(`run ${i + 1} exited ${r.status}${summary.length ? ` (${summary.join(', ')}${named})` : named}`);
       tails.push(r.tail);
     }
     log(`  ${Math.round(r.ms)} ms, exit ${r.status}`);

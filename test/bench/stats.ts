@@ -71,7 +71,14 @@ export interface GrowthAnalysis {
    * the earlier segment is not positive (noise dominates it).
    */
   readonly marginalRatio?: number;
-  readonly linear: boolean;
+  /**
+   * `linear`: the line fits (r² ≥ minR2) and the marginal cost does not grow; `superlinear`: the marginal cost grows
+   * (ratio > maxMarginalRatio), e.g. an app-wide pass per chart; `sublinear`: the line fits less well because the
+   * marginal cost falls (ratio < 1), e.g. a fixed heap reserve amortized; `irregular`: neither (noise).
+   */
+  readonly growth: 'linear' | 'sublinear' | 'superlinear' | 'irregular';
+  /** What the target asks: cost grows no faster than the number of charts (linear or sublinear). */
+  readonly atMostLinear: boolean;
   /** One sentence saying why the verdict is what it is. */
   readonly verdict: string;
 }
@@ -83,7 +90,7 @@ export interface GrowthAnalysis {
  */
 export const LINEARITY = { minR2: 0.99, maxMarginalRatio: 1.5 } as const;
 
-/** Fits a line to (size, cost) points and decides whether the growth is linear; see {@link LINEARITY}. */
+/** Fits a line to (size, cost) points and classifies the growth; see {@link LINEARITY}. */
 export function analyzeGrowth(points: ReadonlyArray<{ x: number; y: number }>): GrowthAnalysis {
   const sorted = [...points].sort((a, b) => a.x - b.x);
   const fit = leastSquares(sorted.map((p) => p.x), sorted.map((p) => p.y));
@@ -97,11 +104,17 @@ export function analyzeGrowth(points: ReadonlyArray<{ x: number; y: number }>): 
     if (prev > 0) marginalRatio = segments[segments.length - 1].slope / prev;
   }
   const r2ok = fit.r2 >= LINEARITY.minR2;
-  const ratioOk = marginalRatio === undefined || marginalRatio <= LINEARITY.maxMarginalRatio;
-  const linear = r2ok && ratioOk;
+  const growth = marginalRatio !== undefined && marginalRatio > LINEARITY.maxMarginalRatio ? 'superlinear'
+    : r2ok ? 'linear'
+      : marginalRatio !== undefined && marginalRatio < 1 ? 'sublinear'
+        : 'irregular';
+  const r2Text = `r² ${fit.r2.toFixed(4)} ${r2ok ? '≥' : '<'} ${LINEARITY.minR2}`;
   const ratioText = marginalRatio === undefined ? 'no marginal-cost ratio' : `marginal cost ratio of the last two segments ${marginalRatio.toFixed(2)}`;
-  const verdict = linear
-    ? `linear: r² ${fit.r2.toFixed(4)} ≥ ${LINEARITY.minR2}, ${ratioText}${marginalRatio === undefined ? '' : ` ≤ ${LINEARITY.maxMarginalRatio}`}`
-    : `not linear: r² ${fit.r2.toFixed(4)}${r2ok ? '' : ` < ${LINEARITY.minR2}`}, ${ratioText}${ratioOk ? '' : ` > ${LINEARITY.maxMarginalRatio} (cost per chart grows with the number of charts)`}`;
-  return { fit, segments, marginalRatio, linear, verdict };
+  const why = {
+    linear: `${r2Text}, ${ratioText}${marginalRatio === undefined ? '' : ` ≤ ${LINEARITY.maxMarginalRatio}`}`,
+    superlinear: `${ratioText} > ${LINEARITY.maxMarginalRatio}: each more chart costs more than the one before`,
+    sublinear: `${r2Text}, but ${ratioText} < 1: each more chart costs less than the one before`,
+    irregular: `${r2Text} and ${ratioText}: the points follow no line`,
+  }[growth];
+  return { fit, segments, marginalRatio, growth, atMostLinear: growth === 'linear' || growth === 'sublinear', verdict: `${growth}: ${why}` };
 }
