@@ -291,9 +291,8 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
       samples.push(run.verify);
     }
     if (process.env.CDK8S_AIRFLOW_HELM_DEBUG) {
-      const watch = process.env.CDK8S_AIRFLOW_HELM_DEBUG === 'watch' ? [JSON.parse(require('fs').readFileSync(process.env.CDK8S_AIRFLOW_HELM_DEBUG_OUT!, 'utf8'))] : samples;
-      for (const v of watch) {
-        if (!samples.some((x) => deepEqual(x, v))) continue;
+      // Slow (quadratic): names the probe that breaks an earlier sample.
+      for (const v of samples) {
         const d = firstDifference(evaluate(tree, v), render(v));
         if (d !== 'none') throw new Error(`helm generator: probing ${run.label} broke an earlier sample: ${d}`);
       }
@@ -303,10 +302,7 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
   for (const v of samples) {
     const got = evaluate(tree, v);
     const expected = render(v);
-    if (!deepEqual(got, expected)) {
-      if (process.env.CDK8S_AIRFLOW_HELM_DEBUG_OUT) require('fs').writeFileSync(process.env.CDK8S_AIRFLOW_HELM_DEBUG_OUT, JSON.stringify(v));
-      throw new Error(`helm generator: the final template is wrong for ${canonical(v)}: ${firstDifference(got, expected)}`);
-    }
+    if (!deepEqual(got, expected)) throw new Error(`helm generator: the final template is wrong for ${canonical(diffValues(v, defaults))}: ${firstDifference(got, expected)}`);
   }
   return { objects: tree, samples };
 }
@@ -610,7 +606,7 @@ class MergeContext {
       const nb = r.bTo - r.bFrom;
       const prevItem = r.aFrom > 0 ? source[r.aFrom - 1].item : -1;
       // Scalars of a values list rendered one element each (CIDRs into ipBlocks).
-      if (range && na > 0 && nb > 0 && this.tryRange(items, source, a, b, r, range, path, replaced, dropped)) continue;
+      if (range && na > 0 && nb > 0 && this.tryRange(items, source, a, b, r, range, dropped)) continue;
       // A list from values appended (extraEnv, tolerations, ...).
       if (kind === 'yaml' && na === 0 && Array.isArray(this.run.forms[0].value) && deepEqual(b.slice(r.bFrom, r.bTo), this.run.forms[0].value)) {
         this.changed = true;
@@ -652,8 +648,8 @@ class MergeContext {
   }
 
   private tryRange(items: ListItem[], source: { item: number; plain: boolean }[], a: unknown[], b: unknown[],
-    r: { aFrom: number; aTo: number; bFrom: number; bTo: number }, range: { before: unknown[]; after: unknown[] }, path: string,
-    replaced: Map<number, TNode>, dropped: Set<number>): boolean {
+    r: { aFrom: number; aTo: number; bFrom: number; bTo: number }, range: { before: unknown[]; after: unknown[] },
+    dropped: Set<number>): boolean {
     if (r.aTo - r.aFrom !== range.before.length || r.bTo - r.bFrom !== range.after.length) return false;
     const itemExpr: Expr = { helm: '$item', js: (_v, scope) => scope.item, type: exprType(range.after[0]) };
     const template = (x: unknown, value: unknown): TNode | undefined => {
@@ -677,9 +673,7 @@ class MergeContext {
     if (!check(range.after, b.slice(r.bFrom, r.bTo)) || !check(range.before, a.slice(r.aFrom, r.aTo))) return false;
     for (let k = r.aFrom; k < r.aTo; k++) if (!source[k].plain) return false;
     const first = source[r.aFrom].item;
-    replaced.set(first, { t: 'list', items: [] }); // placeholder, replaced below
-    items[first] = { range: rangeExpr, item, when: items[first].when } as ListItem;
-    replaced.delete(first);
+    items[first] = { range: rangeExpr, item, when: items[first].when };
     for (let k = r.aFrom + 1; k < r.aTo; k++) dropped.add(source[k].item);
     if (r.aTo - r.aFrom > 1 && !this.run.when) {
       // Extra default elements are covered by the range: remove them outright.
@@ -687,7 +681,6 @@ class MergeContext {
       for (let k = r.aFrom + 1; k < r.aTo; k++) dropped.delete(source[k].item);
     }
     this.changed = true;
-    void path;
     return true;
   }
 }
@@ -706,4 +699,3 @@ function isPlainMap(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
-export { truthy };
