@@ -1,5 +1,6 @@
 import { CFG_PLACEHOLDER, CFG_SUM_PLACEHOLDER, CONFIG_KIND, JOB_HASH_PLACEHOLDER } from './generator';
-import { Expr, ListItem, MapEntry, TNode } from './tree';
+import { cond } from '../values/model';
+import { Expr, ListItem, MapEntry, nonEmpty, TNode } from './tree';
 
 /**
  * Writes a template tree as Helm template text. Conditions become `{{- if }}` blocks, values become
@@ -84,7 +85,8 @@ export class TemplateWriter {
   }
 
   private entry(e: MapEntry, indent: number): void {
-    this.guarded(e.when, indent, () => {
+    const ne = 'spread' in e || !e.omitEmpty ? undefined : nonEmpty(e.node);
+    this.guarded(e.when && ne ? cond.and(e.when, ne) : e.when ?? ne, indent, () => {
       if ('spread' in e) {
         this.lines.push(`${pad(indent)}{{- with ${e.spread.helm} }}`, `${pad(indent)}{{- toYaml . | nindent ${indent} }}`, `${pad(indent)}{{- end }}`);
       } else {

@@ -254,6 +254,29 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
     if (!deepEqual(now, expected)) throw new Error(`helm generator: after probing ${run.label}, the template is wrong: ${firstDifference(now, expected)}`);
     return true;
   };
+  /**
+   * Conditions learnt in different runs can overlap on a combination seen earlier (an item added for one base
+   * also showing where another base already has its own). Re-checks the earlier samples the change can reach and
+   * patches each broken one under its own, most specific characterization (which the new run's values do not meet).
+   */
+  const repair = (run: ProbeRun) => {
+    let reach = run.when ?? run.guard;
+    for (let round = 0; round < 8; round++) {
+      const broken = samples.filter((v) => (!reach || reach.js(v)) && !deepEqual(evaluate(tree, v), render(v)));
+      if (broken.length === 0) return;
+      const fixes: Condition[] = [];
+      for (const v of broken) {
+        const when = characterize(v, defaults);
+        if (!when || deepEqual(evaluate(tree, v), render(v))) continue;
+        teach({ ...run, label: `${run.label} (repairing ${canonical(diffValues(v, defaults))})`, kind: 'choice', when, forms: [], allowSwitch: true, range: undefined, guard: undefined }, v, render(v));
+        fixes.push(when);
+      }
+      if (fixes.length === 0) break;
+      reach = cond.or(...fixes);
+    }
+    const still = samples.find((v) => !deepEqual(evaluate(tree, v), render(v)) && (!run.when || run.when.js(v)));
+    if (still) throw new Error(`helm generator: probing ${run.label} broke ${canonical(diffValues(still, defaults))}: ${firstDifference(evaluate(tree, still), render(still))}`);
+  };
   for (const run of probeRuns(defaults)) {
     let a: any[];
     let b: any[];
@@ -276,6 +299,7 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
       samples.push(run.before);
     }
     const changed = teach(run, run.after, b);
+    if (changed) repair(run);
     if (!changed && !run.optionalBase && deepEqual(a, b)) {
       throw new Error(`helm generator: values key ${run.path} has no effect on the manifests (${run.label}); wire it in propsFromValues or drop it`);
     }
@@ -291,8 +315,11 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
       samples.push(run.verify);
     }
     if (process.env.CDK8S_AIRFLOW_HELM_DEBUG) {
-      // Slow (quadratic): names the probe that breaks an earlier sample.
+      // Slow (quadratic): names the probe that breaks an earlier sample. A value other than 1 lists substrings
+      // that the sample's difference from the defaults must all contain.
+      const filter = process.env.CDK8S_AIRFLOW_HELM_DEBUG === '1' ? [] : process.env.CDK8S_AIRFLOW_HELM_DEBUG.split(',');
       for (const v of samples) {
+        if (filter.length && !filter.every((f) => canonical(diffValues(v, defaults)).includes(f))) continue;
         const d = firstDifference(evaluate(tree, v), render(v));
         if (d !== 'none') throw new Error(`helm generator: probing ${run.label} broke an earlier sample: ${d}`);
       }
@@ -525,11 +552,24 @@ class MergeContext {
       if ('spread' in e) this.fail(`${path}.${k}`, 'a key from a values map disappeared');
       if (!when) this.fail(`${path}.${k}`, `the key disappears, but ${this.run.path} is not a choice or optional value`);
       this.changed = true;
+      if (isPlainMap(a[k]) && Object.keys(a[k] as object).length > 0 && !(YAML_TEXT_KEY in (a[k] as object))) {
+        // A map that became empty (or went away): remove its entries one by one and leave the key out when
+        // nothing is left, so that entries other values add to it (an Ingress class's annotation) survive.
+        entries[i] = { ...e, node: this.merge(e.node, a[k], {}, `${path}.${k}`), omitEmpty: true };
+        continue;
+      }
       entries[i] = { ...e, when: and(e.when, cond.not(when)) };
     }
     for (const k of added) {
       if (!when) this.fail(`${path}.${k}`, `a key appears, but ${this.run.path} is not a choice or optional value (declare 'structural' on a scalar)`);
       this.changed = true;
+      // A map left out because it is empty here: add to its entries.
+      const j = entries.findIndex((e) => !('spread' in e) && e.key === k && e.omitEmpty && (!e.when || e.when.js(before)));
+      if (j >= 0 && isPlainMap(b[k])) {
+        const e = entries[j] as Extract<MapEntry, { key: string }>;
+        entries[j] = { ...e, node: this.merge(e.node, evaluate(e.node, before), b[k], `${path}.${k}`) };
+        continue;
+      }
       entries.push({ key: k, node: this.fromJson(b[k]), when });
     }
     for (const k of Object.keys(a)) {

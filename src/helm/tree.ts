@@ -1,4 +1,4 @@
-import { Condition, Values } from '../values/model';
+import { Condition, cond, Values } from '../values/model';
 
 /**
  * The template tree: Kubernetes objects where some parts come from Helm values. Every node can be rendered
@@ -33,7 +33,8 @@ export type TNode =
   | { readonly t: 'yamlText'; readonly node: TNode };
 
 export type MapEntry =
-  | { readonly key: string; readonly node: TNode; readonly when?: Condition }
+  /** `omitEmpty`: the key is left out when its map is empty (e.g. annotations that every value can remove). */
+  | { readonly key: string; readonly node: TNode; readonly when?: Condition; readonly omitEmpty?: boolean }
   /** Entries of a map from values, merged in (rendered with toYaml). */
   | { readonly spread: Expr; readonly when?: Condition };
 
@@ -75,7 +76,10 @@ export function evaluate(node: TNode, values: Values, scope: Scope = {}): unknow
       for (const e of node.entries) {
         if (!holds(e.when, values)) continue;
         if ('spread' in e) Object.assign(out, structuredClone(e.spread.js(values, scope) ?? {}));
-        else out[e.key] = evaluate(e.node, values, scope);
+        else {
+          const x = evaluate(e.node, values, scope);
+          if (!(e.omitEmpty && isEmptyMap(x))) out[e.key] = x;
+        }
       }
       return out;
     }
@@ -89,6 +93,48 @@ export function evaluate(node: TNode, values: Values, scope: Scope = {}): unknow
       }
       return out;
     }
+  }
+}
+
+function isEmptyMap(x: unknown): boolean {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length === 0;
+}
+
+const NEVER: Condition = { helm: 'false', js: () => false };
+
+/**
+ * When a map node renders non-empty, as a condition; undefined when it always does. Emits `omitEmpty` entries
+ * (the same rule as {@link evaluate}, as Go-template code).
+ */
+export function nonEmpty(node: TNode): Condition | undefined {
+  switch (node.t) {
+    case 'map': {
+      const present: Condition[] = [];
+      for (const e of node.entries) {
+        const inner = 'spread' in e ? { helm: e.spread.helm, js: (v: Values) => !isEmptyMap(e.spread.js(v, {}) ?? {}) } : e.omitEmpty ? nonEmpty(e.node) : undefined;
+        const c = e.when && inner ? cond.and(e.when, inner) : e.when ?? inner;
+        if (!c) return undefined;
+        present.push(c);
+      }
+      return present.length ? cond.or(...present) : NEVER;
+    }
+    case 'switch': {
+      const branches = [...node.cases.map((c) => ({ when: c.when, node: c.node })), { when: undefined, node: node.otherwise }];
+      const ne = branches.map((b) => nonEmpty(b.node));
+      if (ne.every((c) => c === undefined)) return undefined;
+      // Branch i is taken when its condition holds and no earlier one does.
+      const taken = branches.map((b, i) => {
+        const earlier = node.cases.slice(0, i).map((c) => cond.not(c.when));
+        const parts = [...earlier, ...(b.when ? [b.when] : []), ...(ne[i] ? [ne[i]!] : [])];
+        return parts.length ? cond.and(...parts) : undefined;
+      });
+      if (taken.some((t) => t === undefined)) return undefined;
+      return cond.or(...taken as Condition[]);
+    }
+    case 'expr':
+      return node.e.type === 'yaml' ? { helm: node.e.helm, js: (v) => !isEmptyMap(node.e.js(v, {}) ?? {}) } : undefined;
+    default:
+      return undefined;
   }
 }
 

@@ -109,6 +109,10 @@ export const cond = {
     helm: `and ${cs.map((c) => `(${c.helm})`).join(' ')}`,
     js: (v) => cs.every((c) => c.js(v)),
   }),
+  or: (...cs: Condition[]): Condition => (cs.length === 1 ? cs[0] : {
+    helm: `or ${cs.map((c) => `(${c.helm})`).join(' ')}`,
+    js: (v) => cs.some((c) => c.js(v)),
+  }),
   not: (c: Condition): Condition => ({ helm: `not (${c.helm})`, js: (v) => !c.js(v) }),
 };
 
