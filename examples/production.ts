@@ -10,9 +10,13 @@ import {
  * cert-manager TLS Ingress, explicit sizing.
  */
 export function productionExample(scope: Construct): AirflowChart {
-  const size = (cpuMillis: number, memRequestMi: number, memLimitMi: number) => ({
+  // Explicit requests and memory limits (no CPU limits: throttling hurts Airflow more than sharing). Ephemeral
+  // storage is explicit too, so a values file can say the same: a small request, and a limit above the pod's
+  // disk-backed emptyDirs (logs and /tmp).
+  const size = (cpuMillis: number, memRequestMi: number, memLimitMi: number, diskLimitMi = 2048) => ({
     cpu: { request: Cpu.millis(cpuMillis) },
     memory: { request: Size.mebibytes(memRequestMi), limit: Size.mebibytes(memLimitMi) },
+    ephemeralStorage: { request: Size.mebibytes(256), limit: Size.mebibytes(diskLimitMi) },
   });
   return new AirflowChart(scope, 'airflow-production', {
     namespace: 'airflow-prod',
@@ -38,7 +42,7 @@ export function productionExample(scope: Construct): AirflowChart {
     scheduler: { replicas: 2, resources: size(1000, 2048, 4096) },
     dagProcessor: { resources: size(500, 2048, 4096) },
     triggerer: { replicas: 2, resources: size(250, 1024, 2048) },
-    workers: { replicas: 4, concurrency: 16, resources: size(1000, 4096, 8192) },
+    workers: { replicas: 4, concurrency: 16, resources: size(1000, 4096, 8192, 8192) },
     flower: { enabled: true },
     ingress: {
       host: 'airflow.example.com',

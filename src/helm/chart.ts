@@ -346,8 +346,8 @@ function helmTest(objects: TNode): string {
     resourceProp: 'test.resources',
     writablePaths: [],
   };
-  const spec = securePodSpec({ identity: ImageIdentity.AIRFLOW, serviceAccountName: 'default', kubernetesApiAccess: false, containers: [container], restartPolicy: 'Never' });
-  delete (spec as any).serviceAccountName;
+  const spec = plainJson(securePodSpec({ identity: ImageIdentity.AIRFLOW, serviceAccountName: 'default', kubernetesApiAccess: false, containers: [container], restartPolicy: 'Never' }));
+  delete spec.serviceAccountName;
   const hook = (weight: number) => ({ 'helm.sh/hook': 'test', 'helm.sh/hook-weight': String(weight), 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
   const docs: { obj: any; when?: string }[] = [
     { obj: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, labels, annotations: hook(-1) }, spec: {
@@ -378,6 +378,16 @@ function helmTest(objects: TNode): string {
     out.push(w.lines.join('\n'));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The JSON Kubernetes gets from typed k8s objects: quantities and int-or-strings as their plain value. */
+function plainJson(x: any): any {
+  if (Array.isArray(x)) return x.map(plainJson);
+  if (x && typeof x === 'object') {
+    if (x.constructor !== Object && 'value' in x && Object.keys(x).length === 1) return x.value;
+    return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plainJson(v)]));
+  }
+  return x;
 }
 
 function findObject(objects: TNode, kind: string, name: string): TNode {

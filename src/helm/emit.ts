@@ -95,19 +95,32 @@ export class TemplateWriter {
     });
   }
 
+  /** A map or list whose every entry is conditional prints `{}` / `[]` when none holds (not YAML's null). */
+  private orEmpty(node: TNode, indent: number, empty: string, body: () => void): void {
+    const ne = nonEmpty(node);
+    if (!ne) { body(); return; }
+    this.lines.push(`${pad(indent)}{{- if ${ne.helm} }}`);
+    body();
+    this.lines.push(`${pad(indent)}{{- else }}`, `${pad(indent)}${empty}`, `${pad(indent)}{{- end }}`);
+  }
+
   private keyValue(k: string, node: TNode, indent: number): void {
     const text = inline(node);
     if (text !== undefined) { this.lines.push(`${pad(indent)}${key(k)}: ${text}`); return; }
     switch (node.t) {
       case 'map':
         if (node.entries.length === 0) { this.lines.push(`${pad(indent)}${key(k)}: {}`); return; }
-        this.lines.push(`${pad(indent)}${key(k)}:`);
-        this.map(node, indent + 2);
+        this.orEmpty(node, indent, `${key(k)}: {}`, () => {
+          this.lines.push(`${pad(indent)}${key(k)}:`);
+          this.map(node, indent + 2);
+        });
         return;
       case 'list':
         if (node.items.length === 0) { this.lines.push(`${pad(indent)}${key(k)}: []`); return; }
-        this.lines.push(`${pad(indent)}${key(k)}:`);
-        this.list(node, indent + 2);
+        this.orEmpty(node, indent, `${key(k)}: []`, () => {
+          this.lines.push(`${pad(indent)}${key(k)}:`);
+          this.list(node, indent + 2);
+        });
         return;
       case 'expr':
         this.lines.push(`${pad(indent)}${key(k)}:`, `${pad(indent + 2)}{{- ${yamlPipeline(node.e)} | nindent ${indent + 2} }}`);
@@ -160,14 +173,18 @@ export class TemplateWriter {
           this.lines.push(`${pad(indent)}- ${key(first.key)}: ${firstInline}`);
           this.map({ t: 'map', entries: rest }, indent + 2);
         } else {
-          this.lines.push(`${pad(indent)}-`);
-          this.map(node, indent + 2);
+          this.orEmpty(node, indent, '- {}', () => {
+            this.lines.push(`${pad(indent)}-`);
+            this.map(node, indent + 2);
+          });
         }
         return;
       }
       case 'list':
-        this.lines.push(`${pad(indent)}-`);
-        this.list(node, indent + 2);
+        this.orEmpty(node, indent, '- []', () => {
+          this.lines.push(`${pad(indent)}-`);
+          this.list(node, indent + 2);
+        });
         return;
       case 'expr':
         this.lines.push(`${pad(indent)}-`, `${pad(indent + 2)}{{- ${yamlPipeline(node.e)} | nindent ${indent + 2} }}`);

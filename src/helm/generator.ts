@@ -289,6 +289,8 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
       throw e;
     }
     if (run.when && (run.when.js(run.before) || !run.when.js(run.after))) {
+      // A choice that undoes part of its base (tls=false drops the base's CA): that base says nothing about it.
+      if (run.optionalBase) continue;
       throw new Error(`helm generator: the condition of ${run.label} (${run.when.helm}) must hold after the probe and not before`);
     }
     // A combination of choices not seen yet: learn it under exactly that combination.
@@ -384,8 +386,11 @@ class MergeContext {
   /** `a` in merge() is what the tree gives for `values`; `b` is what the constructs give. */
   /** Most specific condition of `values` (every choice and set optional): the last resort for a difference. */
   private readonly fallback?: Condition;
+  /** The probed value's forms, then those of the distinctive values the run's bases set (see {@link contextForms}). */
+  private readonly forms: ProbeRun['forms'];
   constructor(private readonly run: ProbeRun, private readonly values: Values, defaults: Values) {
     this.fallback = characterize(values, defaults);
+    this.forms = [...run.forms, ...contextForms(values, defaults, run.path)];
   }
 
   private fail(path: string, why: string): never {
@@ -408,26 +413,31 @@ class MergeContext {
 
   /** The probed value (or a derived form) as an expression, or a string with it inside. */
   private substitute(json: unknown): TNode | undefined {
-    for (const f of this.run.forms) {
+    for (const f of this.forms) {
       if (deepEqual(json, f.value)) return { t: 'expr', e: f.expr };
       if (typeof f.value === 'number' && json === String(f.value)) return { t: 'str', parts: [f.expr] };
     }
     if (typeof json !== 'string') return undefined;
-    for (const f of this.run.forms) {
+    // Every form in turn (a URL holds a host, a port and a database index), splitting the literal pieces left.
+    let parts: Part[] = [json];
+    for (const f of this.forms) {
       if (typeof f.value !== 'string' && typeof f.value !== 'number') continue;
       const needle = String(f.value);
-      const re = typeof f.value === 'number' ? new RegExp(`(?<![A-Za-z0-9.])${needle}(?![A-Za-z0-9.])`) : undefined;
-      const pieces = re ? json.split(new RegExp(re.source, 'g')) : json.split(needle);
-      if (pieces.length < 2) continue;
-      const parts: Part[] = [];
-      pieces.forEach((p, i) => {
-        if (i > 0) parts.push(f.expr);
-        const lit = splitSentinels(p);
-        if (lit.t === 'lit') { if (lit.v !== '') parts.push(lit.v as string); } else if (lit.t === 'str') parts.push(...lit.parts);
+      const re = typeof f.value === 'number' ? new RegExp(`(?<![A-Za-z0-9.])${needle}(?![A-Za-z0-9.])`, 'g') : undefined;
+      parts = parts.flatMap((p): Part[] => {
+        if (typeof p !== 'string') return [p];
+        const pieces = re ? p.split(re) : p.split(needle);
+        return pieces.length < 2 ? [p] : pieces.flatMap((x, k) => (k > 0 ? [f.expr, x] : [x]));
       });
-      return { t: 'str', parts };
     }
-    return undefined;
+    if (parts.every((p) => typeof p === 'string')) return undefined;
+    const out: Part[] = [];
+    for (const p of parts) {
+      if (typeof p !== 'string') { out.push(p); continue; }
+      const lit = splitSentinels(p);
+      if (lit.t === 'lit') { if (lit.v !== '') out.push(lit.v as string); } else if (lit.t === 'str') out.push(...lit.parts);
+    }
+    return { t: 'str', parts: out };
   }
 
   /**
@@ -655,7 +665,11 @@ class MergeContext {
       }
       // Changed in place only when nothing can guard a replacement (plain scalars); choices and optional
       // values keep each variant's elements apart, guarded by the condition.
-      if (na === nb && na > 0 && !when) {
+      // Maps of the same shape (an RBAC rule whose resourceNames grow) are refined element by element too: their
+      // own differences get guarded inside, so overlapping conditions never render two variants of one element.
+      const sameShape = na === nb && na > 0 && Array.from({ length: na }, (_, k) => [a[r.aFrom + k], b[r.bFrom + k]])
+        .every(([x, y]) => isPlainMap(x) && isPlainMap(y) && !(YAML_TEXT_KEY in x) && canonical(Object.keys(x).sort()) === canonical(Object.keys(y).sort()) && source[r.aFrom].plain);
+      if (na === nb && na > 0 && (!when || sameShape)) {
         // Changed in place (different identity): merge element by element.
         for (let k = 0; k < na; k++) {
           const s = source[r.aFrom + k];
@@ -723,6 +737,27 @@ class MergeContext {
     this.changed = true;
     return true;
   }
+}
+
+/**
+ * Forms of the values a run's base sets away from the defaults, when distinctive (strings of 5+ characters,
+ * integers of 10+): structure that appears only under a combination of bases (Flower with an external Redis
+ * and its CA) is learnt with them templated, not with the base's example values baked in. Bases use values
+ * that occur nowhere else (`base-redis.example.net`, port 6389); the final check and the equivalence tests
+ * would show a wrong match.
+ */
+function contextForms(values: Values, defaults: Values, probed: string): ProbeRun['forms'] {
+  const out: ProbeRun['forms'] = [];
+  for (const { path, leaf } of leaves()) {
+    const p = leaf.probe;
+    if (path === probed || (p.kind !== 'scalar' && p.kind !== 'optional')) continue;
+    const v = getPath(values, path);
+    const d = getPath(defaults, path);
+    if (deepEqual(v, d)) continue;
+    if (!((typeof v === 'string' && v.length >= 5) || (typeof v === 'number' && Number.isInteger(v) && v >= 10))) continue;
+    out.push(...formsOf(path, v, d, p.forms));
+  }
+  return out;
 }
 
 /** Index where `needle` occurs in `list` as a contiguous run (deep equality), or -1. */

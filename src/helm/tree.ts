@@ -1,4 +1,4 @@
-import { Condition, cond, Values } from '../values/model';
+import { Condition, cond, truthy, Values } from '../values/model';
 
 /**
  * The template tree: Kubernetes objects where some parts come from Helm values. Every node can be rendered
@@ -103,15 +103,15 @@ function isEmptyMap(x: unknown): boolean {
 const NEVER: Condition = { helm: 'false', js: () => false };
 
 /**
- * When a map node renders non-empty, as a condition; undefined when it always does. Emits `omitEmpty` entries
- * (the same rule as {@link evaluate}, as Go-template code).
+ * When a map or list node renders non-empty, as a condition; undefined when it always does. The emitter uses it
+ * for `omitEmpty` entries and to print `{}` / `[]` where every entry is conditional.
  */
 export function nonEmpty(node: TNode): Condition | undefined {
   switch (node.t) {
     case 'map': {
       const present: Condition[] = [];
       for (const e of node.entries) {
-        const inner = 'spread' in e ? { helm: e.spread.helm, js: (v: Values) => !isEmptyMap(e.spread.js(v, {}) ?? {}) } : e.omitEmpty ? nonEmpty(e.node) : undefined;
+        const inner = 'spread' in e ? { helm: e.spread.helm, js: (v: Values) => truthy(e.spread.js(v, {})) } : e.omitEmpty ? nonEmpty(e.node) : undefined;
         const c = e.when && inner ? cond.and(e.when, inner) : e.when ?? inner;
         if (!c) return undefined;
         present.push(c);
@@ -131,8 +131,19 @@ export function nonEmpty(node: TNode): Condition | undefined {
       if (taken.some((t) => t === undefined)) return undefined;
       return cond.or(...taken as Condition[]);
     }
+    case 'list': {
+      const present: Condition[] = [];
+      for (const it of node.items) {
+        const inner = 'spread' in it ? it.spread : 'range' in it ? it.range : undefined;
+        const ne: Condition | undefined = inner ? { helm: inner.helm, js: (v) => truthy(inner.js(v, {})) } : undefined;
+        const c = it.when && ne ? cond.and(it.when, ne) : it.when ?? ne;
+        if (!c) return undefined;
+        present.push(c);
+      }
+      return present.length ? cond.or(...present) : NEVER;
+    }
     case 'expr':
-      return node.e.type === 'yaml' ? { helm: node.e.helm, js: (v) => !isEmptyMap(node.e.js(v, {}) ?? {}) } : undefined;
+      return node.e.type === 'yaml' ? { helm: node.e.helm, js: (v) => truthy(node.e.js(v, {})) } : undefined;
     default:
       return undefined;
   }

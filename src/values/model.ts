@@ -1,3 +1,5 @@
+import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
+
 /**
  * The ONE values model: every Helm value is declared here once, with its type, default, constraints, doc
  * and how the Helm generator finds where it lands (its probe). values.yaml, values.schema.json, the chart
@@ -208,10 +210,18 @@ function image(path: string, repository: string, tag: string): ValueGroup {
 // ---------------------------------------------------------------------------------------------------------
 // The model
 
-const EXTERNAL_DB = { postgres: { enabled: false }, externalDatabase: { host: 'db.example.com', password: { existingSecret: 'db-credentials' }, caCertificate: { existingSecret: 'db-ca' } } };
-const EXTERNAL_REDIS = { redis: { enabled: false }, externalRedis: { host: 'redis.example.com', password: { existingSecret: 'redis-credentials' } } };
+// Values the bases set are distinctive (and non-default, down to ports): where structure appears only under a
+// combination of bases, the generator recognizes them in it and templates them (see generator.ts contextForms).
+const EXTERNAL_DB = {
+  postgres: { enabled: false },
+  externalDatabase: { host: 'base-db.example.net', port: 5439, password: { existingSecret: 'base-db-password-secret' }, caCertificate: { existingSecret: 'base-db-ca-secret' } },
+};
+const EXTERNAL_REDIS = {
+  redis: { enabled: false },
+  externalRedis: { host: 'base-redis.example.net', port: 6389, databaseIndex: 13, password: { existingSecret: 'base-redis-password-secret' } },
+};
 const FLOWER = { flower: { enabled: true } };
-const INGRESS = { ingress: { enabled: true, host: 'airflow.example.com', tls: { certManager: { issuer: 'letsencrypt' } } } };
+const INGRESS = { ingress: { enabled: true, host: 'base-airflow.example.net', tls: { certManager: { issuer: 'base-issuer' } } } };
 
 /**
  * A reference to a key of a Secret. Generated references: empty `existingSecret` means "generated once in the
@@ -232,8 +242,223 @@ function ref(what: string, defaultKey: string, path: string, probeName: string, 
   });
 }
 
+/**
+ * Schema of `config`: section and key names, scalar values, and what the constructs refuse (SECRET_KEYS,
+ * OWNED_KEYS, secret-looking names), so that `helm lint` refuses them too (it ignores the chart's `fail`s).
+ */
+function configSchema(): Record<string, unknown> {
+  const refused: Record<string, Record<string, unknown>> = {};
+  const refuse = (path: string, why: string) => {
+    const [section, key] = path.split('.');
+    refused[section] ??= {};
+    refused[section][key] = { not: {}, description: why };
+  };
+  for (const [path, use] of Object.entries(SECRET_KEYS)) refuse(path, `Holds a secret: use ${use}.`);
+  for (const [path, use] of Object.entries(OWNED_KEYS)) refuse(path, `Managed by the chart: ${use}.`);
+  const section = (props: Record<string, unknown> = {}) => ({
+    type: 'object',
+    properties: props,
+    // Secret-looking names (their `_cmd` / `_secret` variants and `sensitive*` switches are fine).
+    propertyNames: {
+      pattern: '^[a-z0-9_]+$',
+      not: { allOf: [{ pattern: SECRET_NAME.source }, { not: { pattern: '_(cmd|secret)$' } }, { not: { pattern: '^(hide_sensitive|sensitive)' } }] },
+    },
+    additionalProperties: { type: ['string', 'number', 'boolean'] },
+  });
+  return {
+    propertyNames: { pattern: '^[a-z0-9_]+$' },
+    properties: Object.fromEntries(Object.entries(refused).map(([k, props]) => [k, section(props)])),
+    additionalProperties: section(),
+  };
+}
+
 function lower(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Authentication (src/config/auth.ts): how people log in to the FAB auth manager
+
+const BUILTIN_ROLES = ['Admin', 'Op', 'User', 'Viewer', 'Public'];
+/** Text that lands inside a Python string literal of webserver_config.py: no quote, backslash or control character. */
+const NO_QUOTES = '[^"\\\\\\x00-\\x1f]';
+const DN_PART = `[A-Za-z][A-Za-z0-9.-]*=[^,"\\\\\\x00-\\x1f]+`;
+/** A DN, as LdapDirectory checks it (no quote or backslash: the value is printed into a Python string). */
+const DN = `^${DN_PART}(,\\s*${DN_PART})*$`;
+const LDAP_URL = '^ldaps?://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$';
+/** An https URL without a trailing slash (the constructs strip it). */
+const HTTPS_URL = `^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s"'\\\\]*[^\\s"'\\\\/])?$`;
+const LDAP_ATTRIBUTE = '^[A-Za-z][A-Za-z0-9-]{0,63}$';
+const CLAIM = '^[A-Za-z0-9_:/.-]{1,128}$';
+/** FAB's own provider names, which a generic provider may not take. */
+const FAB_PROVIDERS = ['github', 'githublocal', 'twitter', 'linkedin', 'google', 'azure', 'openshift', 'okta', 'auth0', 'keycloak', 'keycloak_before_17', 'authentik'];
+
+/** webserver_config.py spells booleans the Python way. */
+const PY_BOOL: DerivedForm = { helm: 'ternary "True" "False" %s', js: (v: boolean) => (v ? 'True' : 'False') };
+
+/**
+ * `AUTH_ROLES_MAPPING` as webserver_config.py prints it (a Python dict literal, keys sorted like Helm's toJson sorts
+ * them; propsFromValues sorts them the same way). Group names and roles hold no quote, so the separators are safe
+ * to respace.
+ */
+const ROLE_MAPPING: DerivedForm = {
+  helm: 'toJson %s | replace "\\":[" "\\": [" | replace "\\",\\"" "\\", \\"" | replace "],\\"" "], \\""',
+  js: (m: Record<string, string[]>) => `{${sortedEntries(m).map(([k, roles]) => `${JSON.stringify(k)}: [${roles.map((r) => JSON.stringify(r)).join(', ')}]`).join(', ')}}`,
+};
+
+/** Entries of a map sorted by key, bytewise like Go sorts map keys. */
+export function sortedEntries<T>(m: Record<string, T>): [string, T][] {
+  return Object.entries(m).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+/**
+ * What `AUTH_USER_REGISTRATION_ROLE` is followed by without a default role (src/config/auth.ts: FAB's warning about
+ * the missing role is filtered out, since no role is the intent).
+ */
+const NO_DEFAULT_ROLE = 'None\nlogging.getLogger("airflow.providers.fab.auth_manager.security_manager.override").addFilter(\n'
+  + '    lambda record: record.getMessage() != "Can\'t find AUTH_USER_REGISTRATION role: None")';
+const DEFAULT_ROLE: DerivedForm = {
+  helm: `toJson %s | replace "\\"\\"" ${JSON.stringify(NO_DEFAULT_ROLE)}`,
+  js: (v: string) => (v ? JSON.stringify(v) : NO_DEFAULT_ROLE),
+};
+/** A Python string literal, or None when empty. */
+const PY_STRING_OR_NONE: DerivedForm = { helm: 'toJson %s | replace "\\"\\"" "None"', js: (v: string) => (v ? JSON.stringify(v) : 'None') };
+/** The scopes as the client requests them; empty: the provider's default. */
+const scopes = (defaults: string[]): DerivedForm => ({
+  helm: `join " " (%s | default (list ${defaults.map((s) => JSON.stringify(s)).join(' ')}))`,
+  js: (v: string[]) => (v.length ? v : defaults).join(' '),
+});
+
+/**
+ * What every login mode needs, so that each auth key's probe can run on every auth base (see PROBE_BASES): a
+ * base sets only the mode and its structural switches, the probe's context the rest.
+ */
+const AUTH_REQUIRED = {
+  roleMapping: { 'cn=airflow-admins,ou=groups,dc=example,dc=org': ['Admin'] },
+  ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' },
+  oidc: {
+    clientId: 'airflow',
+    clientSecret: { existingSecret: 'airflow-oidc' },
+    generic: { discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' },
+    azureEntraId: { tenantId: '00000000-0000-0000-0000-000000000001' },
+    okta: { domain: 'example.okta.com' },
+    keycloak: { url: 'https://keycloak.example.org', realm: 'example' },
+  },
+};
+const AUTH_LDAP = { auth: { type: 'ldap', ...AUTH_REQUIRED } };
+const AUTH_OIDC = { auth: { type: 'oidc', ...AUTH_REQUIRED } };
+const oidcWith = (provider: string, more: Values = {}): Values => mergeValues(AUTH_OIDC, { auth: { oidc: { provider, ...more } } });
+const LDAP_BIND = mergeValues(AUTH_LDAP, { auth: { ldap: { bindDn: 'cn=airflow,ou=services,dc=example,dc=org', bindPassword: { existingSecret: 'ldap-bind' } } } });
+const LDAP_CA = mergeValues(AUTH_LDAP, { auth: { ldap: { caCertificate: { existingSecret: 'ldap-ca' } } } });
+const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://ldap.example.org' } } };
+
+/** A key of webserver_config.py whose value is printed into it as-is. */
+function authScalar(def: string, description: string, value: string, context: Values, pattern: string, verify?: string): ValueLeaf {
+  return leaf('string', def, description, { kind: 'scalar', value, context, verify }, { pattern: def === '' ? `^$|${pattern}` : pattern });
+}
+
+function authGroup(): ValueGroup {
+  const isLdap = cond.eq('auth.type', 'ldap');
+  const isOidc = cond.eq('auth.type', 'oidc');
+  const provider = (p: string) => cond.and(isOidc, cond.eq('auth.oidc.provider', p));
+  return group('How people log in (FAB auth manager): database users, an LDAP directory or OpenID Connect; groups map to roles.', {
+    type: leaf('string', 'database', 'Login mode: database (users in the metadata database, the first one from adminUser), ldap or oidc.',
+      { kind: 'choice', values: [{ value: 'ldap', with: AUTH_LDAP }, { value: 'oidc', with: AUTH_OIDC }] },
+      { enum: ['database', 'ldap', 'oidc'] }),
+    roleMapping: leaf('object', {}, 'LDAP and OIDC: group -> roles. Keys are LDAP group DNs (as the directory spells them) or values of the OIDC groups claim; roles are built-in roles. ldap and oidc need roleMapping or defaultRole.',
+      {
+        kind: 'scalar', context: AUTH_LDAP, forms: [ROLE_MAPPING],
+        value: { 'cn=probe-admins,ou=groups,dc=example,dc=org': ['Admin', 'Op'], 'cn=probe-viewers,ou=groups,dc=example,dc=org': ['Viewer'] },
+        verify: { 'cn=probe-users,dc=example,dc=net': ['User'] },
+      },
+      {
+        propertyNames: { minLength: 1, maxLength: 512, pattern: `^${NO_QUOTES}+$` },
+        additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', enum: BUILTIN_ROLES } },
+      }),
+    syncRolesAtLogin: leaf('boolean', true, 'LDAP and OIDC: recompute a user\'s roles from their groups at every login (removing someone from a group removes the role at their next login).',
+      { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [PY_BOOL] }),
+    selfRegistration: leaf('boolean', true, 'LDAP and OIDC: create the Airflow user at first login; false: an administrator creates users beforehand.',
+      { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [PY_BOOL] }),
+    defaultRole: leaf('string', '', 'LDAP and OIDC: role every user gets besides the mapped ones (never Admin; needs selfRegistration); empty: a user whose groups map to no role is refused.',
+      { kind: 'scalar', value: 'User', verify: 'Op', context: AUTH_LDAP, forms: [DEFAULT_ROLE] },
+      { enum: ['', ...BUILTIN_ROLES.filter((r) => r !== 'Admin')] }),
+    ldap: group('LDAP directory (auth.type ldap). TLS is required: ldaps://, or ldap:// with startTls; the certificate is always verified.', {
+      url: authScalar('', 'Server URI, ldaps://host[:port] or ldap://host[:port] (required; ldap:// needs startTls or allowInsecureLdap).',
+        'ldaps://probe-ldap.example.org:1636', AUTH_LDAP, LDAP_URL, 'ldaps://ldap2.example.net'),
+      startTls: leaf('boolean', false, 'Upgrade an ldap:// connection with StartTLS before any bind (not with ldaps://).',
+        { kind: 'choice', values: [{ value: true, with: LDAP_PLAIN }], context: AUTH_LDAP }),
+      allowInsecureLdap: leaf('boolean', false, 'Allow plain ldap:// without StartTLS: bind and user passwords cross the network in clear text. A relaxation of the secure defaults, warned about in NOTES.',
+        { kind: 'choice', values: [{ value: true, with: LDAP_PLAIN }], context: AUTH_LDAP }),
+      caCertificate: group('PEM CA certificate that signs the directory\'s certificate (mounted into the api-server only).', {
+        existingSecret: leaf('string', '', 'Existing Secret holding the CA certificate; empty: the image\'s system trust store.',
+          { kind: 'optional', value: 'probe-ldap-ca', context: AUTH_LDAP }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+        key: leaf('string', 'ca.crt', 'Key in that Secret.', { kind: 'scalar', value: 'probe-ca.pem', context: LDAP_CA }, { pattern: SECRET_KEY }),
+      }),
+      // Probed with bindPassword named: propsFromValues reads bindPassword only with a bindDn.
+      bindDn: leaf('string', '', 'DN of the service account that searches the directory (with bindPassword); empty: users bind directly and search as themselves.',
+        { kind: 'optional', value: 'cn=probe-bind,ou=services,dc=example,dc=org', verify: 'cn=airflow2,dc=example,dc=net', context: mergeValues(AUTH_LDAP, { auth: { ldap: { bindPassword: { existingSecret: 'ldap-bind' } } } }) },
+        { pattern: `^$|${DN}` }),
+      bindPassword: group('Password of bindDn (mounted into the api-server only).', {
+        existingSecret: leaf('string', '', 'Existing Secret holding the bind password (required with bindDn).',
+          { kind: 'scalar', value: 'probe-ldap-bind', context: LDAP_BIND }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+        key: leaf('string', 'password', 'Key in that Secret.', { kind: 'scalar', value: 'probe-bind-password', context: LDAP_BIND }, { pattern: SECRET_KEY }),
+      }),
+      userBase: authScalar('', 'Base DN under which users are searched, e.g. ou=people,dc=example,dc=org (required).',
+        'ou=probe-people,dc=example,dc=org', AUTH_LDAP, DN),
+      usernameAttribute: authScalar('uid', 'Attribute holding the login name.', 'probeUid', AUTH_LDAP, LDAP_ATTRIBUTE),
+      userObjectClass: authScalar('inetOrgPerson', 'Object class of user entries.', 'probePerson', AUTH_LDAP, LDAP_ATTRIBUTE),
+      emailAttribute: authScalar('mail', 'Attribute holding the e-mail address.', 'probeMail', AUTH_LDAP, LDAP_ATTRIBUTE),
+      firstNameAttribute: authScalar('givenName', 'Attribute holding the first name.', 'probeGiven', AUTH_LDAP, LDAP_ATTRIBUTE),
+      lastNameAttribute: authScalar('sn', 'Attribute holding the last name.', 'probeSurname', AUTH_LDAP, LDAP_ATTRIBUTE),
+      userGroupAttribute: authScalar('memberOf', 'Attribute of a user entry listing the DNs of its groups (memberOf overlay, Active Directory).',
+        'probeMemberOf', AUTH_LDAP, LDAP_ATTRIBUTE),
+      groupBase: leaf('string', '', 'Base DN of the groups: a user\'s groups are also searched there (directories without memberOf); roleMapping keys must then be under it. Empty: groups come from userGroupAttribute only.',
+        { kind: 'scalar', value: 'ou=groups,dc=example,dc=org', verify: 'dc=example,dc=org', context: AUTH_LDAP, forms: [PY_STRING_OR_NONE] }, { pattern: `^$|${DN}` }),
+      groupObjectClass: authScalar('groupOfNames', 'Object class of group entries.', 'probeGroup', AUTH_LDAP, LDAP_ATTRIBUTE),
+      groupMemberAttribute: authScalar('member', 'Attribute of a group listing its members: a member DN (member, uniqueMember), or the login name with memberUid (posixGroup).',
+        'probeMember', AUTH_LDAP, LDAP_ATTRIBUTE),
+    }, undefined, isLdap),
+    oidc: group('OpenID Connect (auth.type oidc): browser login through the provider, MFA as the provider enforces it.', {
+      provider: leaf('string', 'generic', 'Provider: generic (any OpenID Connect provider with a discovery document), azureEntraId, okta or keycloak; each reads its settings from the key of its name.',
+        { kind: 'choice', values: ['azureEntraId', 'okta', 'keycloak'], context: AUTH_OIDC }, { enum: ['generic', 'azureEntraId', 'okta', 'keycloak'] }),
+      clientId: authScalar('', 'OAuth client id registered at the provider (required).', 'probe-client', AUTH_OIDC, '^[^\\s"\'\\\\]{1,256}$'),
+      clientSecret: group('The OAuth client secret (mounted into the api-server only).', {
+        existingSecret: leaf('string', '', 'Existing Secret holding the client secret (required).',
+          { kind: 'scalar', value: 'probe-oidc-secret', context: AUTH_OIDC }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
+        key: leaf('string', 'client-secret', 'Key in that Secret.', { kind: 'scalar', value: 'probe-client-secret', context: AUTH_OIDC }, { pattern: SECRET_KEY }),
+      }),
+      scopes: leaf('array', [], 'Scopes requested; empty: openid email profile (okta adds groups). A generic provider needs openid.',
+        {
+          kind: 'scalar', value: ['openid', 'email', 'probe-scope'], verify: ['openid', 'profile', 'offline_access'], context: AUTH_OIDC,
+          forms: [scopes(['openid', 'email', 'profile']), scopes(['openid', 'email', 'profile', 'groups'])],
+        },
+        { items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$' } }),
+      generic: group('provider generic: any OpenID Connect provider; users and groups come from the validated ID token.', {
+        discoveryUrl: authScalar('', 'OpenID discovery document, https://.../.well-known/openid-configuration (required).',
+          'https://probe-sso.example.org/realms/probe/.well-known/openid-configuration', AUTH_OIDC, HTTPS_URL, 'https://sso2.example.net/.well-known/openid-configuration'),
+        name: leaf('string', 'oidc', 'Provider name: the login button and the /auth/oauth-authorized/<name> redirect path.',
+          { kind: 'scalar', value: 'probe-idp', context: AUTH_OIDC }, { pattern: '^[a-z][a-z0-9_-]{0,31}$', not: { enum: FAB_PROVIDERS } }),
+        usernameClaim: authScalar('preferred_username', 'Claim holding the login name (dotted paths reach nested claims).', 'probe_login', AUTH_OIDC, CLAIM),
+        groupsClaim: authScalar('groups', 'Claim holding the groups matched against roleMapping (dotted paths reach nested claims, e.g. realm_access.roles).',
+          'probe.claim', AUTH_OIDC, CLAIM),
+      }, undefined, provider('generic')),
+      azureEntraId: group('provider azureEntraId: Microsoft Entra ID (FAB\'s azure provider).', {
+        tenantId: authScalar('', 'Directory (tenant) id or domain (required; not common, organizations or consumers).',
+          'probe-tenant.example.org', oidcWith('azureEntraId'), '^[A-Za-z0-9.-]{1,64}$'),
+        rolesClaim: authScalar('roles', 'Claim of the ID token matched against roleMapping (app roles by default).', 'probe_roles', oidcWith('azureEntraId'), '^[A-Za-z0-9_.-]{1,128}$'),
+      }, undefined, provider('azureEntraId')),
+      okta: group('provider okta: Okta (FAB\'s okta provider; add the groups claim in Okta).', {
+        domain: authScalar('', 'Okta domain, e.g. example.okta.com (required).', 'probe.okta.example.org', oidcWith('okta'), '^[A-Za-z0-9.-]{1,253}$'),
+        authorizationServerId: leaf('string', '', 'Custom authorization server id; empty: the org authorization server.',
+          { kind: 'optional', value: 'ausprobe1', verify: 'ausprobe2', context: oidcWith('okta') }, { pattern: '^$|^[A-Za-z0-9]{1,64}$' }),
+      }, undefined, provider('okta')),
+      keycloak: group('provider keycloak: Keycloak (FAB\'s keycloak provider; add a group-membership mapper).', {
+        url: authScalar('', 'Keycloak base URL, e.g. https://sso.example.com (add /auth before Keycloak 17; required).',
+          'https://probe-keycloak.example.org', oidcWith('keycloak'), HTTPS_URL, 'https://kc2.example.net/auth'),
+        realm: authScalar('', 'Realm (required).', 'probe-realm', oidcWith('keycloak'), '^[A-Za-z0-9_.-]{1,255}$'),
+      }, undefined, provider('keycloak')),
+    }, undefined, isOidc),
+  });
 }
 
 export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
@@ -248,10 +473,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: DNS_SUBDOMAIN } } } }),
   config: leaf('object', {}, 'Non-secret Airflow settings, `{section: {key: value}}`, merged over the chart\'s; keys the chart owns and secrets are refused.',
     { kind: 'special', reason: 'rendered into airflow.cfg by the chart\'s config template' },
-    {
-      propertyNames: { pattern: '^[a-z0-9_]+$' },
-      additionalProperties: { type: 'object', propertyNames: { pattern: '^[a-z0-9_]+$' }, additionalProperties: { type: ['string', 'number', 'boolean'] } },
-    }),
+    configSchema()),
   dags: group('Where DAG files come from.', {
     persistentVolumeClaim: leaf('string', '', 'Existing PVC (ReadOnlyMany/ReadWriteMany) with the DAGs, mounted read-only; empty: DAGs baked into the image.',
       { kind: 'optional', value: 'probe-dags' }, { pattern: `^$|${DNS_SUBDOMAIN}` }),
@@ -354,6 +576,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     firstName: leaf('string', 'Airflow', 'First name.', { kind: 'scalar', value: 'Probefirst' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
     lastName: leaf('string', 'Admin', 'Last name.', { kind: 'scalar', value: 'Probelast' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
   }),
+  auth: authGroup(),
   ingress: group('Ingress of the api-server (TLS only).', {
     enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).', { kind: 'choice', values: [true], with: INGRESS }),
     host: leaf('string', '', 'Public host name, e.g. airflow.example.com.', { kind: 'scalar', value: 'probe.example.org', context: INGRESS }, { pattern: `^$|${HOSTNAME}` }),
@@ -402,8 +625,9 @@ export const PROBE_BASES: Values[] = [
   mergeValues(EXTERNAL_DB, { externalDatabase: { sslMode: 'verify-ca' } }),
   EXTERNAL_REDIS,
   mergeValues(EXTERNAL_REDIS, { externalRedis: { tls: false } }),
+  mergeValues(EXTERNAL_REDIS, { externalRedis: { caCertificate: { existingSecret: 'base-redis-ca-secret' } } }),
   INGRESS,
-  mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'airflow-tls' } } }),
+  mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'base-tls-secret' } } }),
   { security: { writableRootFilesystem: true } },
 ];
 

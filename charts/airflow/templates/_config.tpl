@@ -9,7 +9,7 @@ core:
 api:
   port: 8080
   {{- if eq $.Values.ingress.enabled true }}
-  base_url: {{ if and (eq $.Values.ingress.enabled true) (eq $.Values.ingress.enabled true) }}"https://{{ include "airflow.inline" ($.Values.ingress.host) }}"{{ else }}"https://airflow.example.com"{{ end }}
+  base_url: "https://{{ include "airflow.inline" ($.Values.ingress.host) }}"
   {{- end }}
 scheduler:
   enable_health_check: true
