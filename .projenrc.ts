@@ -99,6 +99,22 @@ project.addTask('bench', {
 });
 project.npmignore?.exclude('/lib/test/');
 
+// `npm run chart` (issue 3): regenerate charts/airflow from the constructs and the values model (commit the result;
+// test/helm/stale.test.ts fails while it is stale). `npm run chart:package` builds dist/airflow-<version>.tgz with
+// the pinned helm (.ci/tools/helm.sh).
+project.addTask('chart', {
+  description: 'Generate the Helm chart charts/airflow from the constructs',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ spawn: 'compile' }, { exec: 'node lib/src/helm/main.js charts/airflow' }],
+});
+project.addTask('chart:package', {
+  description: 'Lint (strict) and package charts/airflow into dist/ with the pinned helm',
+  steps: [
+    { exec: 'bash -c \'"$(bash .ci/tools/helm.sh)" lint --strict charts/airflow\'' },
+    { exec: 'bash -c \'"$(bash .ci/tools/helm.sh)" package charts/airflow --destination dist\'' },
+  ],
+});
+
 // `npx kubeconform ...` runs the pinned kubeconform with our offline strict schemas (bin/kubeconform, a plain node script).
 project.addBins({ kubeconform: 'bin/kubeconform' });
 

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { AirflowChart } from '../airflow-chart';
 import { sha256 } from '../components/release';
 import {
-  Condition, cond, defaultValues, DerivedForm, getPath, leaves, mergeValues, Probe, PROBE_BASES, setPath, truthy, Values, valuesRef,
+  Condition, cond, defaultValues, DerivedForm, GENERATED_SECRET_PATHS, getPath, leaves, mergeValues, Probe, PROBE_BASES, setPath, truthy, Values, valuesRef,
 } from '../values/model';
 import { propsFromValues } from '../values/props';
 import { canonical, deepEqual, evaluate, Expr, fromJson, ListItem, MapEntry, Part, TNode, YAML_TEXT_KEY } from './tree';
@@ -143,7 +143,7 @@ function formsOf(path: string, value: unknown, before: unknown, derived: Derived
     out.push({
       value: d.js(value),
       before: before === undefined || before === null ? undefined : d.js(before),
-      expr: { helm: d.helm.replace('%s', ref), js: (v) => d.js(getPath(v, path)), type: exprType(d.js(value)) },
+      expr: { helm: d.helm.split('%s').join(ref), js: (v) => d.js(getPath(v, path)), type: exprType(d.js(value)) },
     });
   }
   return out;
@@ -152,10 +152,14 @@ function formsOf(path: string, value: unknown, before: unknown, derived: Derived
 /** What characterizes values among the samples: every choice away from its default, every optional value set. */
 export function characterize(v: Values, defaults: Values = defaultValues()): Condition | undefined {
   const conds: Condition[] = [];
-  for (const { path, leaf } of leaves()) {
+  for (const { path, leaf, relevant } of leaves()) {
     const p = leaf.probe;
     if (p.kind === 'choice' && !deepEqual(getPath(v, path), getPath(defaults, path))) conds.push(cond.eq(path, getPath(v, path)));
-    if (p.kind === 'optional' && truthy(getPath(v, path))) conds.push(p.when ?? cond.set(path));
+    if (p.kind === 'optional' && truthy(getPath(v, path))) {
+      // Set, and used at all (a Redis CA says nothing without Celery and an external Redis).
+      const set = p.when ?? cond.set(path);
+      conds.push(relevant ? cond.and(relevant, set) : set);
+    }
   }
   return conds.length ? cond.and(...conds) : undefined;
 }
@@ -202,6 +206,34 @@ function runsFor(path: string, p: Probe, before: Values, defaults: Values, optio
       return out;
     }
   }
+}
+
+/**
+ * Configurations where every generated Secret in use is an existing one instead: over the choices that decide
+ * which Secrets are in use (database, broker, executor, Flower, admin user).
+ */
+function existingSecretSamples(defaults: Values): Values[] {
+  const out: Values[] = [];
+  const relevantOf = new Map(leaves().map((l) => [l.path, l.relevant]));
+  for (const executor of ['CeleryExecutor', 'LocalExecutor', 'KubernetesExecutor']) {
+    for (const externalDb of [false, true]) {
+      for (const externalRedis of executor === 'CeleryExecutor' ? [false, true] : [false]) {
+        for (const flower of executor === 'CeleryExecutor' ? [false, true] : [false]) {
+          for (const admin of [true, false]) {
+            let v = mergeValues(defaults, { executor, adminUser: { enabled: admin }, flower: { enabled: flower } });
+            if (externalDb) v = mergeValues(v, PROBE_BASES.find((b) => b.postgres?.enabled === false)!);
+            if (externalRedis) v = mergeValues(v, PROBE_BASES.find((b) => b.redis?.enabled === false)!);
+            GENERATED_SECRET_PATHS.forEach((path, i) => {
+              const relevant = relevantOf.get(path);
+              if (!relevant || relevant.js(v)) v = setPath(v, path, `base-existing-${i}`);
+            });
+            out.push(v);
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Leaf values of `v` that differ from `defaults`. */
@@ -327,6 +359,17 @@ export function generateTemplates(defaults: Values = defaultValues()): Generated
       }
     }
   }
+  // Which generated Secrets a release needs depends on several keys at once (the secrets Job goes away only when
+  // every Secret the configuration uses is an existing one): learn each such combination as a whole.
+  for (const v of existingSecretSamples(defaults)) {
+    const want = render(v);
+    if (deepEqual(evaluate(tree, v), want)) { samples.push(v); continue; }
+    const when = characterize(v, defaults)!;
+    const run: ProbeRun = { label: `existing Secrets on ${canonical(diffValues(v, defaults))}`, path: '', kind: 'choice', before: defaults, after: v, when, forms: [], allowSwitch: true };
+    teach(run, v, want);
+    samples.push(v);
+    repair(run);
+  }
   // Later probes must not have broken earlier ones.
   for (const v of samples) {
     const got = evaluate(tree, v);
@@ -420,7 +463,9 @@ class MergeContext {
     if (typeof json !== 'string') return undefined;
     // Every form in turn (a URL holds a host, a port and a database index), splitting the literal pieces left.
     let parts: Part[] = [json];
-    for (const f of this.forms) {
+    // Longest first: a derived form that carries its separator (`registry/`) wins over the bare value.
+    const byLength = [...this.forms].sort((x, y) => String(y.value).length - String(x.value).length);
+    for (const f of byLength) {
       if (typeof f.value !== 'string' && typeof f.value !== 'number') continue;
       const needle = String(f.value);
       const re = typeof f.value === 'number' ? new RegExp(`(?<![A-Za-z0-9.])${needle}(?![A-Za-z0-9.])`, 'g') : undefined;

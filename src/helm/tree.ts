@@ -1,4 +1,4 @@
-import { Condition, cond, truthy, Values } from '../values/model';
+import { Condition, cond, jsonClone, truthy, Values } from '../values/model';
 
 /**
  * The template tree: Kubernetes objects where some parts come from Helm values. Every node can be rendered
@@ -65,7 +65,7 @@ export function evaluate(node: TNode, values: Values, scope: Scope = {}): unknow
   switch (node.t) {
     case 'lit': return node.v;
     case 'str': return node.parts.map((p) => (typeof p === 'string' ? p : String(p.js(values, scope)))).join('');
-    case 'expr': return structuredClone(node.e.js(values, scope));
+    case 'expr': return jsonClone(node.e.js(values, scope));
     case 'yamlText': return { [YAML_TEXT_KEY]: evaluate(node.node, values, scope) };
     case 'switch': {
       const c = node.cases.find((x) => x.when.js(values));
@@ -75,7 +75,7 @@ export function evaluate(node: TNode, values: Values, scope: Scope = {}): unknow
       const out: Record<string, unknown> = {};
       for (const e of node.entries) {
         if (!holds(e.when, values)) continue;
-        if ('spread' in e) Object.assign(out, structuredClone(e.spread.js(values, scope) ?? {}));
+        if ('spread' in e) Object.assign(out, jsonClone(e.spread.js(values, scope) ?? {}));
         else {
           const x = evaluate(e.node, values, scope);
           if (!(e.omitEmpty && isEmptyMap(x))) out[e.key] = x;
@@ -87,7 +87,7 @@ export function evaluate(node: TNode, values: Values, scope: Scope = {}): unknow
       const out: unknown[] = [];
       for (const it of node.items) {
         if (!holds(it.when, values)) continue;
-        if ('spread' in it) out.push(...structuredClone(it.spread.js(values, scope) ?? []));
+        if ('spread' in it) out.push(...jsonClone(it.spread.js(values, scope) ?? []));
         else if ('range' in it) for (const x of it.range.js(values, scope) ?? []) out.push(evaluate(it.item, values, { ...scope, item: x }));
         else out.push(evaluate(it.node, values, scope));
       }

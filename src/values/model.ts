@@ -194,15 +194,22 @@ function replicas(path: string, def: number, description: string, context: Value
 }
 
 function image(path: string, repository: string, tag: string): ValueGroup {
+  // The registry and digest probes run with a distinctive repository and tag (and registry), so the image
+  // reference learnt in their branch templates every part; their forms include the separators they bring.
+  const ctx = (extra: Values = {}) => setPath({}, path, { repository: 'ctxprobe/repository', tag: 'ctxprobe-tag', ...extra });
   return group(`Image of ${path.split('.').pop()}.`, {
-    registry: leaf('string', '', 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).',
-      { kind: 'optional', value: 'probe-registry.example:5000', verify: 'registry.example.net' }, { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
     repository: leaf('string', repository, 'Repository.', { kind: 'scalar', value: `probe/${repository.replace('/', '-')}` },
       { pattern: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$' }),
     tag: leaf('string', tag, 'Tag (never latest).', { kind: 'scalar', value: 'probe-tag' },
       { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', not: { const: 'latest' } }),
-    digest: leaf('string', '', 'Content digest (sha256:...); when set it decides what runs.',
-      { kind: 'optional', value: `sha256:${'ab'.repeat(32)}`, verify: `sha256:${'cd'.repeat(32)}` }, { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
+    registry: leaf('string', '', 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).', {
+      kind: 'optional', value: 'probe-registry.example:5000', verify: 'registry.example.net', context: ctx(),
+      forms: [{ helm: 'ternary (print %s "/") "" (ne %s "")', js: (v: string) => (v ? `${v}/` : '') }],
+    }, { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
+    digest: leaf('string', '', 'Content digest (sha256:...); when set it decides what runs.', {
+      kind: 'optional', value: `sha256:${'ab'.repeat(32)}`, verify: `sha256:${'cd'.repeat(32)}`, context: ctx({ registry: 'ctxprobe-registry.example:5000' }),
+      forms: [{ helm: 'ternary (print "@" %s) "" (ne %s "")', js: (v: string) => (v ? `@${v}` : '') }],
+    }, { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
     pullPolicy: leaf('string', 'IfNotPresent', 'Pull policy.', { kind: 'choice', values: ['Always', 'Never'] }, { enum: ['IfNotPresent', 'Always', 'Never'] }),
   });
 }
@@ -227,7 +234,11 @@ const INGRESS = { ingress: { enabled: true, host: 'base-airflow.example.net', tl
  * A reference to a key of a Secret. Generated references: empty `existingSecret` means "generated once in the
  * cluster"; the `key` probe runs with `existingSecret` set, because generated Secrets use fixed keys.
  */
+/** `existingSecret` paths of the Secrets the release generates when they are empty. */
+export const GENERATED_SECRET_PATHS: string[] = [];
+
 function ref(what: string, defaultKey: string, path: string, probeName: string, context: Values = {}, mode: 'generated' | 'required' | 'optional' = 'generated'): ValueGroup {
+  if (mode === 'generated') GENERATED_SECRET_PATHS.push(`${path}.existingSecret`);
   const withSecret = mode !== 'required' ? mergeValues(context, setPath({}, `${path}.existingSecret`, probeName)) : context;
   const doc = {
     generated: `Existing Secret holding ${lower(what)}; empty: generated once in the cluster and kept across upgrades.`,
@@ -297,12 +308,19 @@ const FAB_PROVIDERS = ['github', 'githublocal', 'twitter', 'linkedin', 'google',
 const PY_BOOL: DerivedForm = { helm: 'ternary "True" "False" %s', js: (v: boolean) => (v ? 'True' : 'False') };
 
 /**
+ * JSON as JavaScript's JSON.stringify writes it: Go's encoder also escapes <, >, &, U+2028 and U+2029, which the
+ * values cannot otherwise contain escaped (no backslash is allowed in them).
+ */
+const jsJson = (pipeline: string) => `toJson ${pipeline} | replace "\\\\u003c" "<" | replace "\\\\u003e" ">" | replace "\\\\u0026" "&"`
+  + ' | replace "\\\\u2028" "\\u2028" | replace "\\\\u2029" "\\u2029"';
+
+/**
  * `AUTH_ROLES_MAPPING` as webserver_config.py prints it (a Python dict literal, keys sorted like Helm's toJson sorts
  * them; propsFromValues sorts them the same way). Group names and roles hold no quote, so the separators are safe
  * to respace.
  */
 const ROLE_MAPPING: DerivedForm = {
-  helm: 'toJson %s | replace "\\":[" "\\": [" | replace "\\",\\"" "\\", \\"" | replace "],\\"" "], \\""',
+  helm: `${jsJson('%s')} | replace "\\":[" "\\": [" | replace "\\",\\"" "\\", \\"" | replace "],\\"" "], \\""`,
   js: (m: Record<string, string[]>) => `{${sortedEntries(m).map(([k, roles]) => `${JSON.stringify(k)}: [${roles.map((r) => JSON.stringify(r)).join(', ')}]`).join(', ')}}`,
 };
 
@@ -322,7 +340,7 @@ const DEFAULT_ROLE: DerivedForm = {
   js: (v: string) => (v ? JSON.stringify(v) : NO_DEFAULT_ROLE),
 };
 /** A Python string literal, or None when empty. */
-const PY_STRING_OR_NONE: DerivedForm = { helm: 'toJson %s | replace "\\"\\"" "None"', js: (v: string) => (v ? JSON.stringify(v) : 'None') };
+const PY_STRING_OR_NONE: DerivedForm = { helm: `${jsJson('%s')} | replace "\\"\\"" "None"`, js: (v: string) => (v ? JSON.stringify(v) : 'None') };
 /** The scopes as the client requests them; empty: the provider's default. */
 const scopes = (defaults: string[]): DerivedForm => ({
   helm: `join " " (%s | default (list ${defaults.map((s) => JSON.stringify(s)).join(' ')}))`,
@@ -331,31 +349,58 @@ const scopes = (defaults: string[]): DerivedForm => ({
 
 /**
  * What every login mode needs, so that each auth key's probe can run on every auth base (see PROBE_BASES): a
- * base sets only the mode and its structural switches, the probe's context the rest.
+ * base sets only the mode and its structural switches, the probe's context the rest. The values are distinctive
+ * (they occur nowhere else), so structure learnt under a base gets them templated.
  */
 const AUTH_REQUIRED = {
-  roleMapping: { 'cn=airflow-admins,ou=groups,dc=example,dc=org': ['Admin'] },
-  ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' },
+  roleMapping: { 'cn=base-admins,ou=base-groups,dc=base,dc=net': ['Admin'] },
+  ldap: { url: 'ldaps://base-ldap.example.net', userBase: 'ou=base-people,dc=base,dc=net' },
   oidc: {
-    clientId: 'airflow',
-    clientSecret: { existingSecret: 'airflow-oidc' },
-    generic: { discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' },
-    azureEntraId: { tenantId: '00000000-0000-0000-0000-000000000001' },
-    okta: { domain: 'example.okta.com' },
-    keycloak: { url: 'https://keycloak.example.org', realm: 'example' },
+    clientId: 'base-oidc-client',
+    clientSecret: { existingSecret: 'base-oidc-secret' },
+    generic: { discoveryUrl: 'https://base-sso.example.net/.well-known/openid-configuration' },
+    azureEntraId: { tenantId: 'base-tenant.example.net' },
+    okta: { domain: 'base-okta.example.net' },
+    keycloak: { url: 'https://base-keycloak.example.net', realm: 'base-realm' },
   },
 };
 const AUTH_LDAP = { auth: { type: 'ldap', ...AUTH_REQUIRED } };
 const AUTH_OIDC = { auth: { type: 'oidc', ...AUTH_REQUIRED } };
 const oidcWith = (provider: string, more: Values = {}): Values => mergeValues(AUTH_OIDC, { auth: { oidc: { provider, ...more } } });
-const LDAP_BIND = mergeValues(AUTH_LDAP, { auth: { ldap: { bindDn: 'cn=airflow,ou=services,dc=example,dc=org', bindPassword: { existingSecret: 'ldap-bind' } } } });
-const LDAP_CA = mergeValues(AUTH_LDAP, { auth: { ldap: { caCertificate: { existingSecret: 'ldap-ca' } } } });
-const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://ldap.example.org' } } };
+const LDAP_BIND_SETTINGS = { auth: { ldap: { bindDn: 'cn=base-bind,ou=base-services,dc=base,dc=net', bindPassword: { existingSecret: 'base-ldap-bind' } } } };
+const LDAP_CA_SETTINGS = { auth: { ldap: { caCertificate: { existingSecret: 'base-ldap-ca' } } } };
+const LDAP_BIND = mergeValues(AUTH_LDAP, LDAP_BIND_SETTINGS);
+const LDAP_CA = mergeValues(AUTH_LDAP, LDAP_CA_SETTINGS);
+/** Plain ldap:// (with startTls, or allowInsecureLdap). */
+const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://base-ldap-plain.example.net' } } };
 
 /** A key of webserver_config.py whose value is printed into it as-is. */
-function authScalar(def: string, description: string, value: string, context: Values, pattern: string, verify?: string): ValueLeaf {
-  return leaf('string', def, description, { kind: 'scalar', value, context, verify }, { pattern: def === '' ? `^$|${pattern}` : pattern });
+function authScalar(def: string, description: string, value: string, context: Values, pattern: string, verify?: string, schema: Record<string, unknown> = {}): ValueLeaf {
+  return leaf('string', def, description, { kind: 'scalar', value, context, verify }, { pattern: def === '' ? `^$|${pattern}` : pattern, ...schema });
 }
+
+/**
+ * Every structure webserver_config.py can take (it is one string: each login mode, provider and optional block is
+ * a variant of it), so that every auth key is templated in each. They set only the switches: the auth keys'
+ * contexts bring the rest, and keys without such a context are refused there (nothing to learn).
+ */
+const AUTH_BASES: Values[] = (() => {
+  const ldap = (l: Values): Values => ({ auth: { type: 'ldap', ldap: l } });
+  const startTls = { ...LDAP_PLAIN.auth.ldap, startTls: true };
+  const insecure = { ...LDAP_PLAIN.auth.ldap, allowInsecureLdap: true };
+  const ca = LDAP_CA_SETTINGS.auth.ldap;
+  const bind = LDAP_BIND_SETTINGS.auth.ldap;
+  return [
+    { auth: { type: 'oidc' } },
+    { auth: { type: 'oidc', oidc: { provider: 'azureEntraId' } } },
+    { auth: { type: 'oidc', oidc: { provider: 'okta' } } },
+    { auth: { type: 'oidc', oidc: { provider: 'okta', okta: { authorizationServerId: 'ausbaseserver1' } } } },
+    { auth: { type: 'oidc', oidc: { provider: 'keycloak' } } },
+    ldap(ca), ldap(bind), ldap({ ...ca, ...bind }),
+    ldap(startTls), ldap({ ...startTls, ...ca }), ldap({ ...startTls, ...bind }), ldap({ ...startTls, ...ca, ...bind }),
+    ldap(insecure), ldap({ ...insecure, ...bind }),
+  ];
+})();
 
 function authGroup(): ValueGroup {
   const isLdap = cond.eq('auth.type', 'ldap');
@@ -396,7 +441,7 @@ function authGroup(): ValueGroup {
       }),
       // Probed with bindPassword named: propsFromValues reads bindPassword only with a bindDn.
       bindDn: leaf('string', '', 'DN of the service account that searches the directory (with bindPassword); empty: users bind directly and search as themselves.',
-        { kind: 'optional', value: 'cn=probe-bind,ou=services,dc=example,dc=org', verify: 'cn=airflow2,dc=example,dc=net', context: mergeValues(AUTH_LDAP, { auth: { ldap: { bindPassword: { existingSecret: 'ldap-bind' } } } }) },
+        { kind: 'optional', value: 'cn=probe-bind,ou=services,dc=example,dc=org', verify: 'cn=airflow2,dc=example,dc=net', context: mergeValues(AUTH_LDAP, { auth: { ldap: { bindPassword: { existingSecret: 'base-ldap-bind' } } } }) },
         { pattern: `^$|${DN}` }),
       bindPassword: group('Password of bindDn (mounted into the api-server only).', {
         existingSecret: leaf('string', '', 'Existing Secret holding the bind password (required with bindDn).',
@@ -413,7 +458,7 @@ function authGroup(): ValueGroup {
       userGroupAttribute: authScalar('memberOf', 'Attribute of a user entry listing the DNs of its groups (memberOf overlay, Active Directory).',
         'probeMemberOf', AUTH_LDAP, LDAP_ATTRIBUTE),
       groupBase: leaf('string', '', 'Base DN of the groups: a user\'s groups are also searched there (directories without memberOf); roleMapping keys must then be under it. Empty: groups come from userGroupAttribute only.',
-        { kind: 'scalar', value: 'ou=groups,dc=example,dc=org', verify: 'dc=example,dc=org', context: AUTH_LDAP, forms: [PY_STRING_OR_NONE] }, { pattern: `^$|${DN}` }),
+        { kind: 'scalar', value: 'ou=base-groups,dc=base,dc=net', verify: 'dc=base,dc=net', context: AUTH_LDAP, forms: [PY_STRING_OR_NONE] }, { pattern: `^$|${DN}` }),
       groupObjectClass: authScalar('groupOfNames', 'Object class of group entries.', 'probeGroup', AUTH_LDAP, LDAP_ATTRIBUTE),
       groupMemberAttribute: authScalar('member', 'Attribute of a group listing its members: a member DN (member, uniqueMember), or the login name with memberUid (posixGroup).',
         'probeMember', AUTH_LDAP, LDAP_ATTRIBUTE),
@@ -444,7 +489,7 @@ function authGroup(): ValueGroup {
       }, undefined, provider('generic')),
       azureEntraId: group('provider azureEntraId: Microsoft Entra ID (FAB\'s azure provider).', {
         tenantId: authScalar('', 'Directory (tenant) id or domain (required; not common, organizations or consumers).',
-          'probe-tenant.example.org', oidcWith('azureEntraId'), '^[A-Za-z0-9.-]{1,64}$'),
+          'probe-tenant.example.org', oidcWith('azureEntraId'), '^[A-Za-z0-9.-]{1,64}$', undefined, { not: { enum: ['common', 'organizations', 'consumers'] } }),
         rolesClaim: authScalar('roles', 'Claim of the ID token matched against roleMapping (app roles by default).', 'probe_roles', oidcWith('azureEntraId'), '^[A-Za-z0-9_.-]{1,128}$'),
       }, undefined, provider('azureEntraId')),
       okta: group('provider okta: Okta (FAB\'s okta provider; add the groups claim in Okta).', {
@@ -575,7 +620,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     email: leaf('string', 'admin@example.com', 'E-mail.', { kind: 'scalar', value: 'probe@example.org' }, { pattern: '^[^\\s@\'"]+@[^\\s@\'"]+$' }),
     firstName: leaf('string', 'Airflow', 'First name.', { kind: 'scalar', value: 'Probefirst' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
     lastName: leaf('string', 'Admin', 'Last name.', { kind: 'scalar', value: 'Probelast' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
-  }),
+  }, undefined, cond.eq('adminUser.enabled', true)),
   auth: authGroup(),
   ingress: group('Ingress of the api-server (TLS only).', {
     enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).', { kind: 'choice', values: [true], with: INGRESS }),
@@ -629,21 +674,30 @@ export const PROBE_BASES: Values[] = [
   INGRESS,
   mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'base-tls-secret' } } }),
   { security: { writableRootFilesystem: true } },
+  ...AUTH_BASES,
 ];
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers over the model
 
+/**
+ * Deep copy of JSON data. Not `structuredClone`: under jest it returns objects of another realm, which cdk8s then
+ * does not see as plain objects (their fields vanish from synthesized manifests).
+ */
+export function jsonClone<T>(x: T): T {
+  return x === undefined ? x : JSON.parse(JSON.stringify(x));
+}
+
 /** Sets a dotted path in a (copied) values object. */
 export function setPath(values: Values, path: string, value: unknown): Values {
-  const out: Values = structuredClone(values);
+  const out: Values = jsonClone(values);
   const keys = path.split('.');
   let o = out;
   for (const k of keys.slice(0, -1)) {
     if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) o[k] = {};
     o = o[k];
   }
-  o[keys[keys.length - 1]] = structuredClone(value);
+  o[keys[keys.length - 1]] = jsonClone(value);
   return out;
 }
 
@@ -654,12 +708,12 @@ export function getPath(values: Values, path: string): any {
 
 /** Deep-merges maps (lists and scalars of `over` replace), like Helm merges values files. */
 export function mergeValues(base: Values, over: Values): Values {
-  const out: Values = structuredClone(base);
+  const out: Values = jsonClone(base);
   for (const [k, v] of Object.entries(over)) {
     if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k])) {
       out[k] = mergeValues(out[k], v);
     } else {
-      out[k] = structuredClone(v);
+      out[k] = jsonClone(v);
     }
   }
   return out;
@@ -682,7 +736,7 @@ export function leaves(node: ValueGroup = VALUES_MODEL, prefix = '', relevant: C
 export function defaultValues(node: ValueGroup = VALUES_MODEL): Values {
   const out: Values = {};
   for (const [k, n] of Object.entries(node.children)) {
-    out[k] = isGroup(n) ? defaultValues(n) : structuredClone(n.default);
+    out[k] = isGroup(n) ? defaultValues(n) : jsonClone(n.default);
   }
   return out;
 }

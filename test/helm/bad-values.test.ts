@@ -1,0 +1,119 @@
+import { execFile, execFileSync } from 'child_process';
+import { readdirSync, readFileSync } from 'fs';
+import * as path from 'path';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+import { mergeValues } from '../../src/values/model';
+
+// Issue 3: a values file with one mistake must make the real helm fail with a message naming the key, and
+// the committed schema must reject it in ajv too (or, for what only templates/validate.yaml can see,
+// `# ajv: none`). Each file in bad-values/ starts with:
+//   # expect: <text helm's output must contain>
+//   # ajv: <text one of ajv's errors must contain> | none
+
+const ROOT = path.join(__dirname, '..', '..');
+const CHART = path.join(ROOT, 'charts', 'airflow');
+const CORPUS = path.join(__dirname, 'bad-values');
+const GOOD = path.join(__dirname, 'good-values.yaml');
+
+interface BadValues {
+  readonly file: string;
+  readonly path: string;
+  readonly expect: string;
+  /** undefined: the schema cannot catch it (`# ajv: none`). */
+  readonly ajv?: string;
+}
+
+function header(file: string, text: string, key: string): string {
+  const line = text.split('\n').find((l) => l.startsWith(`# ${key}: `));
+  if (!line) throw new Error(`${file} must start with a '# ${key}: ...' comment`);
+  return line.slice(`# ${key}: `.length).trim();
+}
+
+const cases: BadValues[] = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort().map((file) => {
+  const text = readFileSync(path.join(CORPUS, file), 'utf-8');
+  const ajv = header(file, text, 'ajv');
+  return { file, path: path.join(CORPUS, file), expect: header(file, text, 'expect'), ajv: ajv === 'none' ? undefined : ajv };
+});
+
+const HELM = execFileSync('bash', [path.join(ROOT, '.ci', 'tools', 'helm.sh')], { encoding: 'utf-8' }).trim();
+
+interface Run {
+  readonly status: number;
+  /** stdout and stderr together: helm prints the schema error on stderr, lint's findings on stdout. */
+  readonly output: string;
+}
+
+/** Runs helm asynchronously, so that `test.concurrent` overlaps the calls. */
+function helm(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(HELM, args, { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ status: code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+const template = (file: string) => helm('template', 'rel', CHART, '-n', 'ns', '-f', file);
+const lint = (file: string) => helm('lint', '--strict', CHART, '-f', file);
+
+// What helm validates: the file merged over the chart's values.yaml (maps deeply, lists and scalars replace).
+const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf-8')));
+const chartDefaults = parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf-8'));
+function ajvErrors(file: string): string[] {
+  const values = parse(readFileSync(file, 'utf-8')) ?? {};
+  if (validate(mergeValues(chartDefaults, values))) return [];
+  return validate.errors!.map((e) => {
+    const name = e.params.additionalProperty ?? e.params.propertyName;
+    return `${e.instancePath || '/'} ${e.message}${name === undefined ? '' : ` '${name}'`}`;
+  });
+}
+
+/** helm exited 1 and said what the file expects; a failure shows helm's whole output. */
+function expectRejected(c: BadValues, run: Run): void {
+  expect(run.output).toContain(c.expect);
+  expect({ file: c.file, status: run.status, output: run.output }).toEqual({ file: c.file, status: 1, output: run.output });
+}
+
+describe('bad values', () => {
+  test('the corpus holds at least 25 files, each naming what helm and ajv must say', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+    for (const c of cases) expect({ file: c.file, expect: c.expect.length > 0 }).toEqual({ file: c.file, expect: true });
+  });
+
+  describe('helm template', () => {
+    test.concurrent.each(cases)('fails when given $file', async (c) => expectRejected(c, await template(c.path)));
+  });
+
+  describe('helm lint --strict', () => {
+    test.concurrent.each(cases)('fails when given $file', async (c) => expectRejected(c, await lint(c.path)));
+  });
+
+  describe('ajv on values.schema.json', () => {
+    test.each(cases)('judges $file', (c) => {
+      const errors = ajvErrors(c.path);
+      if (c.ajv === undefined) {
+        // Only templates/validate.yaml's `fail` catches it; the schema must not reject it for another reason.
+        expect(errors).toEqual([]);
+      } else {
+        expect(errors.join('\n')).toContain(c.ajv);
+      }
+    });
+  });
+});
+
+describe('good values (the control)', () => {
+  test('helm template renders them', async () => {
+    const run = await template(GOOD);
+    expect({ status: run.status, error: run.status === 0 ? '' : run.output }).toEqual({ status: 0, error: '' });
+    expect(run.output).toMatch(/^kind: "?Ingress"?$/m);
+  });
+
+  test('helm lint --strict passes them', async () => {
+    const run = await lint(GOOD);
+    expect({ status: run.status, output: run.output }).toEqual({ status: 0, output: expect.stringContaining('0 chart(s) failed') });
+  });
+
+  test('ajv accepts them', () => {
+    expect(ajvErrors(GOOD)).toEqual([]);
+  });
+});
