@@ -1,21 +1,31 @@
 /**
- * charts/airflow is committed: regenerating it in memory must give exactly the files in the tree. Generation
- * synthesizes the constructs a few thousand times (about 45 s on two cores), so this file runs on its own worker.
+ * charts/airflow is committed: regenerating it must give exactly the files in the tree. Generation synthesizes the
+ * constructs a few thousand times, so it runs compiled in a child process (`tsc --build` first, incremental):
+ * about 3x faster than under jest's transpiler.
  */
-import { readdirSync, readFileSync, statSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, relative } from 'path';
-import { generateHelmChart } from '../../src/helm/chart';
-import { CHART_DIR } from './helm';
+import { CHART_DIR, REPO } from './helm';
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+function filesUnder(dir: string): Map<string, string> {
+  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+  return new Map(walk(dir).map((f) => [relative(dir, f), readFileSync(f, 'utf8')]));
 }
 
 test('charts/airflow is what the generator produces now (fix: npm run chart, then commit charts/airflow)', () => {
-  const generated = generateHelmChart();
-  const committed = new Map(filesUnder(CHART_DIR).map((f) => [relative(CHART_DIR, f), readFileSync(f, 'utf8')]));
-  const stale = [...new Set([...generated.keys(), ...committed.keys()])].sort()
-    .filter((f) => generated.get(f) !== committed.get(f))
-    .map((f) => `${f}: ${!committed.has(f) ? 'missing' : !generated.has(f) ? 'no longer generated' : 'differs'}`);
-  expect(stale).toEqual([]);
-}, 300_000);
+  const out = mkdtempSync(join(tmpdir(), 'chart-'));
+  try {
+    execFileSync(join(REPO, 'node_modules', '.bin', 'tsc'), ['--build'], { cwd: REPO, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(REPO, 'lib', 'src', 'helm', 'main.js'), out], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    const generated = filesUnder(out);
+    const committed = filesUnder(CHART_DIR);
+    const stale = [...new Set([...generated.keys(), ...committed.keys()])].sort()
+      .filter((f) => generated.get(f) !== committed.get(f))
+      .map((f) => `${f}: ${!committed.has(f) ? 'missing' : !generated.has(f) ? 'no longer generated' : 'differs'}`);
+    expect(stale).toEqual([]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 600_000);
