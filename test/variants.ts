@@ -1,6 +1,8 @@
 import { Testing } from 'cdk8s';
 import { EXAMPLES } from '../examples';
-import { AirflowChart, AirflowChartProps, DagsSource, Executor, IngressTls } from '../src';
+import {
+  AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, DagsSource, Executor, IngressTls, LdapDirectory, OidcProvider, SecretKeyRef,
+} from '../src';
 import { Manifest, synth } from './util';
 
 /** Every example plus the toggles the examples do not cover, so property tests walk every kind of pod. */
@@ -9,6 +11,33 @@ export const VARIANT_PROPS: Record<string, AirflowChartProps> = {
   'kubernetes-executor': { executor: Executor.KUBERNETES, dags: DagsSource.fromPersistentVolumeClaim('dags') },
   'local+ingress': { executor: Executor.LOCAL, ingress: { host: 'airflow.example.com', tls: IngressTls.fromSecret('airflow-tls') } },
   'no-admin-no-task-egress': { adminUser: { enabled: false }, networkPolicy: { taskEgressCidrs: [] } },
+  // LDAP with a search account, a directory CA and a custom role (the sync-roles Job).
+  'ldap+custom-role': {
+    auth: AirflowAuth.ldap({
+      directory: new LdapDirectory({
+        url: 'ldaps://ldap.example.org',
+        caCertificate: SecretKeyRef.fromSecret('ldap-ca', 'ca.crt'),
+        bindDn: 'cn=airflow,ou=services,dc=example,dc=org',
+        bindPassword: SecretKeyRef.fromSecret('ldap-bind', 'password'),
+        userBase: 'ou=people,dc=example,dc=org',
+        groupBase: 'ou=groups,dc=example,dc=org',
+      }),
+      roleMapping: {
+        'cn=airflow-admins,ou=groups,dc=example,dc=org': [BuiltinRole.ADMIN],
+        'cn=team-a,ou=groups,dc=example,dc=org': ['team-a'],
+      },
+      roles: [{ name: 'team-a', dags: [DagGrant.dags(['billing'], DagAccess.READ), DagGrant.tagged(['team-a'], DagAccess.TRIGGER)] }],
+    }),
+  },
+  'oidc': {
+    auth: AirflowAuth.oidc({
+      provider: OidcProvider.generic({ discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' }),
+      clientId: 'airflow',
+      clientSecret: SecretKeyRef.fromSecret('airflow-oidc', 'client-secret'),
+      roleMapping: { 'airflow-admins': [BuiltinRole.ADMIN] },
+      defaultRole: BuiltinRole.VIEWER,
+    }),
+  },
 };
 
 let cache: Record<string, Manifest[]> | undefined;

@@ -357,7 +357,7 @@ const AUTH_REQUIRED = {
   ldap: { url: 'ldaps://base-ldap.example.net', userBase: 'ou=base-people,dc=base,dc=net' },
   oidc: {
     clientId: 'base-oidc-client',
-    clientSecret: { existingSecret: 'base-oidc-secret' },
+    clientSecret: { existingSecret: 'base-oidc-secret', key: 'base-client-pw' },
     generic: { discoveryUrl: 'https://base-sso.example.net/.well-known/openid-configuration' },
     azureEntraId: { tenantId: 'base-tenant.example.net' },
     okta: { domain: 'base-okta.example.net' },
@@ -366,9 +366,10 @@ const AUTH_REQUIRED = {
 };
 const AUTH_LDAP = { auth: { type: 'ldap', ...AUTH_REQUIRED } };
 const AUTH_OIDC = { auth: { type: 'oidc', ...AUTH_REQUIRED } };
-const oidcWith = (provider: string, more: Values = {}): Values => mergeValues(AUTH_OIDC, { auth: { oidc: { provider, ...more } } });
-const LDAP_BIND_SETTINGS = { auth: { ldap: { bindDn: 'cn=base-bind,ou=base-services,dc=base,dc=net', bindPassword: { existingSecret: 'base-ldap-bind' } } } };
-const LDAP_CA_SETTINGS = { auth: { ldap: { caCertificate: { existingSecret: 'base-ldap-ca' } } } };
+const oidcWith = (provider: string): Values => mergeValues(AUTH_OIDC, { auth: { oidc: { provider } } });
+// Secret keys too are distinctive: structure learnt under a combination of bases gets them templated.
+const LDAP_BIND_SETTINGS = { auth: { ldap: { bindDn: 'cn=base-bind,ou=base-services,dc=base,dc=net', bindPassword: { existingSecret: 'base-ldap-bind', key: 'base-bind-pw' } } } };
+const LDAP_CA_SETTINGS = { auth: { ldap: { caCertificate: { existingSecret: 'base-ldap-ca', key: 'base-ca-pem' } } } };
 const LDAP_BIND = mergeValues(AUTH_LDAP, LDAP_BIND_SETTINGS);
 const LDAP_CA = mergeValues(AUTH_LDAP, LDAP_CA_SETTINGS);
 /** Plain ldap:// (with startTls, or allowInsecureLdap). */
@@ -381,8 +382,10 @@ function authScalar(def: string, description: string, value: string, context: Va
 
 /**
  * Every structure webserver_config.py can take (it is one string: each login mode, provider and optional block is
- * a variant of it), so that every auth key is templated in each. They set only the switches: the auth keys'
- * contexts bring the rest, and keys without such a context are refused there (nothing to learn).
+ * a variant of it), so that every auth key is templated in each. Most set only the switches: the auth keys'
+ * contexts bring the rest, and keys without such a context are refused there (nothing to learn). Generic OIDC and
+ * LDAP with a CA and a search account are complete, so that every other key is probed with the api-server's
+ * auth volumes and mounts in place too.
  */
 const AUTH_BASES: Values[] = (() => {
   const ldap = (l: Values): Values => ({ auth: { type: 'ldap', ldap: l } });
@@ -391,12 +394,12 @@ const AUTH_BASES: Values[] = (() => {
   const ca = LDAP_CA_SETTINGS.auth.ldap;
   const bind = LDAP_BIND_SETTINGS.auth.ldap;
   return [
-    { auth: { type: 'oidc' } },
+    AUTH_OIDC,
     { auth: { type: 'oidc', oidc: { provider: 'azureEntraId' } } },
     { auth: { type: 'oidc', oidc: { provider: 'okta' } } },
     { auth: { type: 'oidc', oidc: { provider: 'okta', okta: { authorizationServerId: 'ausbaseserver1' } } } },
     { auth: { type: 'oidc', oidc: { provider: 'keycloak' } } },
-    ldap(ca), ldap(bind), ldap({ ...ca, ...bind }),
+    ldap(ca), ldap(bind), mergeValues(AUTH_LDAP, { auth: { ldap: { ...ca, ...bind } } }),
     ldap(startTls), ldap({ ...startTls, ...ca }), ldap({ ...startTls, ...bind }), ldap({ ...startTls, ...ca, ...bind }),
     ldap(insecure), ldap({ ...insecure, ...bind }),
   ];
@@ -442,7 +445,7 @@ export function authGroup(): ValueGroup {
       }),
       // Probed with bindPassword named: propsFromValues reads bindPassword only with a bindDn.
       bindDn: leaf('string', '', 'DN of the service account that searches the directory (with bindPassword); empty: users bind directly and search as themselves.',
-        { kind: 'optional', value: 'cn=probe-bind,ou=services,dc=example,dc=org', verify: 'cn=airflow2,dc=example,dc=net', context: mergeValues(AUTH_LDAP, { auth: { ldap: { bindPassword: { existingSecret: 'base-ldap-bind' } } } }) },
+        { kind: 'optional', value: 'cn=probe-bind,ou=services,dc=example,dc=org', verify: 'cn=airflow2,dc=example,dc=net', context: mergeValues(AUTH_LDAP, { auth: { ldap: { bindPassword: LDAP_BIND_SETTINGS.auth.ldap.bindPassword } } }) },
         { pattern: `^$|${DN}` }),
       bindPassword: group('Password of bindDn (mounted into the api-server only).', {
         existingSecret: leaf('string', '', 'Existing Secret holding the bind password (required with bindDn).',
@@ -678,7 +681,8 @@ export const PROBE_BASES: Values[] = [
   INGRESS,
   mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'base-tls-secret' } } }),
   { security: { writableRootFilesystem: true } },
-  ...AUTH_BASES,
+  // Only with the auth keys in the model (see the note there): the generator knows values by their keys.
+  ...(VALUES_MODEL.children.auth ? AUTH_BASES : []),
 ];
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Duration } from 'cdk8s';
 import { AirflowChartProps } from '../airflow-chart';
 import { WorkloadOptions } from '../components/workload';
+import { AirflowAuth, LdapDirectory, OidcProvider } from '../config/auth';
 import { CeleryBroker } from '../config/broker';
 import { DagsSource } from '../config/dags';
 import { MetadataDatabase, SslMode } from '../config/database';
@@ -10,7 +11,7 @@ import { Executor } from '../config/executor';
 import { ContainerImage, ImagePullPolicy } from '../config/image';
 import { IngressTls, IssuerKind } from '../config/ingress';
 import { SecretKeyRef } from '../config/secrets';
-import { defaultValues, mergeValues, Values } from './model';
+import { authGroup, defaultValues, mergeValues, sortedEntries, Values } from './model';
 
 /** Parses a memory-like quantity (`512Mi`, `8Gi`) from values, naming the key. */
 export function parseSize(key: string, q: string): Size {
@@ -80,6 +81,77 @@ function requiredRef(key: string, v: any): SecretKeyRef {
   const r = secretRef(v);
   if (!r) throw new Error(`${key}.existingSecret is required: name the Secret holding it`);
   return r;
+}
+
+/** The auth defaults: `auth` joins VALUES_MODEL (and so defaultValues()) once the generator can template checksum/auth. */
+const AUTH_DEFAULTS = defaultValues(authGroup());
+
+/** The OpenID Connect provider of `auth.oidc`: the preset named by `provider`, from the key of its name. */
+function oidcProvider(o: any): OidcProvider {
+  switch (o.provider) {
+    case 'generic':
+      return OidcProvider.generic({ discoveryUrl: o.generic.discoveryUrl, name: o.generic.name, usernameClaim: o.generic.usernameClaim, groupsClaim: o.generic.groupsClaim });
+    case 'azureEntraId':
+      return OidcProvider.azureEntraId({ tenantId: o.azureEntraId.tenantId, rolesClaim: o.azureEntraId.rolesClaim });
+    case 'okta':
+      return OidcProvider.okta({ domain: o.okta.domain, authorizationServerId: str(o.okta.authorizationServerId) });
+    case 'keycloak':
+      return OidcProvider.keycloak({ url: o.keycloak.url, realm: o.keycloak.realm });
+    default:
+      throw new Error(`auth.oidc.provider must be generic, azureEntraId, okta or keycloak, got '${o.provider}'`);
+  }
+}
+
+/** `auth`: the login mode with its settings; the values of the other modes are ignored. */
+function auth(a: any): AirflowAuth {
+  const external = {
+    // Sorted like Helm's toJson prints a map: the chart and the constructs then write the same webserver_config.py.
+    roleMapping: Object.fromEntries(sortedEntries(a.roleMapping as Record<string, string[]>)),
+    syncRolesAtLogin: a.syncRolesAtLogin,
+    selfRegistration: a.selfRegistration,
+    defaultRole: str(a.defaultRole),
+  };
+  switch (a.type) {
+    case 'database':
+      return AirflowAuth.database();
+    case 'ldap': {
+      const l = a.ldap;
+      return AirflowAuth.ldap({
+        ...external,
+        directory: new LdapDirectory({
+          url: l.url,
+          startTls: l.startTls,
+          allowInsecureLdap: l.allowInsecureLdap,
+          caCertificate: secretRef(l.caCertificate),
+          bindDn: str(l.bindDn),
+          // The password belongs to bindDn (the schema requires both or neither).
+          bindPassword: l.bindDn ? secretRef(l.bindPassword) : undefined,
+          userBase: l.userBase,
+          usernameAttribute: l.usernameAttribute,
+          userObjectClass: l.userObjectClass,
+          emailAttribute: l.emailAttribute,
+          firstNameAttribute: l.firstNameAttribute,
+          lastNameAttribute: l.lastNameAttribute,
+          userGroupAttribute: l.userGroupAttribute,
+          groupBase: str(l.groupBase),
+          groupObjectClass: l.groupObjectClass,
+          groupMemberAttribute: l.groupMemberAttribute,
+        }),
+      });
+    }
+    case 'oidc': {
+      const o = a.oidc;
+      return AirflowAuth.oidc({
+        ...external,
+        provider: oidcProvider(o),
+        clientId: o.clientId,
+        clientSecret: requiredRef('auth.oidc.clientSecret', o.clientSecret),
+        scopes: nonEmpty(o.scopes),
+      });
+    }
+    default:
+      throw new Error(`auth.type must be database, ldap or oidc, got '${a.type}'`);
+  }
 }
 
 /** Identity of the release the values are rendered for (Helm: `.Release.Name` / `.Release.Namespace`). */
@@ -161,6 +233,7 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
         cidrs: rd.cidrs,
       }),
     redis: { image: image(v.images.redis), ...workload('redis', v.redis) },
+    auth: auth(mergeValues(AUTH_DEFAULTS, v.auth ?? {})),
     adminUser: {
       enabled: v.adminUser.enabled,
       username: secretRef(v.adminUser.username),

@@ -18,6 +18,44 @@ const req = (path: string[], leafSchema: Record<string, unknown>): Record<string
 };
 const whenValue = (path: string[], value: unknown) => req(path, { const: value });
 
+const AUTH_LDAP = whenValue(['auth', 'type'], 'ldap');
+const AUTH_OIDC = whenValue(['auth', 'type'], 'oidc');
+const ldapKey = (key: string, schema: Record<string, unknown>) => req(['auth', 'ldap', ...key.split('.')], schema);
+const oidcKey = (key: string, schema: Record<string, unknown>) => req(['auth', 'oidc', ...key.split('.')], schema);
+const PLAIN_LDAP = { pattern: '^ldap://' };
+
+/** The `auth` rules: each names the key to set or clear. */
+function authRules(): Record<string, unknown>[] {
+  const provider = (p: string) => ({ allOf: [AUTH_OIDC, oidcKey('provider', { const: p })] });
+  return [
+    { if: AUTH_LDAP, then: { allOf: [ldapKey('url', nonEmpty), ldapKey('userBase', nonEmpty)] } },
+    { if: AUTH_OIDC, then: { allOf: [oidcKey('clientId', nonEmpty), oidcKey('clientSecret.existingSecret', nonEmpty)] } },
+    { if: provider('generic'), then: oidcKey('generic.discoveryUrl', nonEmpty) },
+    { if: provider('azureEntraId'), then: oidcKey('azureEntraId.tenantId', nonEmpty) },
+    { if: provider('okta'), then: oidcKey('okta.domain', nonEmpty) },
+    { if: provider('keycloak'), then: { allOf: [oidcKey('keycloak.url', nonEmpty), oidcKey('keycloak.realm', nonEmpty)] } },
+    // A generic provider's users come from the validated ID token.
+    { if: { allOf: [provider('generic'), oidcKey('scopes', { minItems: 1 })] }, then: oidcKey('scopes', { contains: { const: 'openid' } }) },
+    // With neither a mapping nor a default role every login would be refused.
+    {
+      if: req(['auth', 'type'], { enum: ['ldap', 'oidc'] }),
+      then: { anyOf: [req(['auth', 'roleMapping'], { minProperties: 1 }), req(['auth', 'defaultRole'], nonEmpty)] },
+    },
+    { if: { allOf: [req(['auth', 'type'], { enum: ['ldap', 'oidc'] }), req(['auth', 'defaultRole'], nonEmpty)] }, then: whenValue(['auth', 'selfRegistration'], true) },
+    // TLS to the directory: ldaps://, or ldap:// with StartTLS; plain LDAP only with allowInsecureLdap, which then
+    // describes exactly that (not ldaps://, not StartTLS) and leaves no CA to verify with.
+    { if: { allOf: [AUTH_LDAP, ldapKey('startTls', { const: true })] }, then: ldapKey('url', PLAIN_LDAP) },
+    { if: { allOf: [AUTH_LDAP, ldapKey('url', PLAIN_LDAP), ldapKey('startTls', { const: false })] }, then: ldapKey('allowInsecureLdap', { const: true }) },
+    {
+      if: { allOf: [AUTH_LDAP, ldapKey('allowInsecureLdap', { const: true })] },
+      then: { allOf: [ldapKey('url', PLAIN_LDAP), ldapKey('startTls', { const: false }), ldapKey('caCertificate.existingSecret', { maxLength: 0 })] },
+    },
+    // A search account is a DN and its password.
+    { if: { allOf: [AUTH_LDAP, ldapKey('bindDn', nonEmpty)] }, then: ldapKey('bindPassword.existingSecret', nonEmpty) },
+    { if: { allOf: [AUTH_LDAP, ldapKey('bindPassword.existingSecret', nonEmpty)] }, then: ldapKey('bindDn', nonEmpty) },
+  ];
+}
+
 /**
  * Requirements between values, each an if/then the way Helm reports it (the key is named in the message).
  * The constructs throw for the same combinations.
@@ -47,9 +85,12 @@ const RULES: Record<string, unknown>[] = [
   { if: req(['executor'], { enum: ['LocalExecutor', 'KubernetesExecutor'] }), then: { properties: { flower: { properties: { enabled: { const: false } } } } } },
 ];
 
-/** values.schema.json: draft-07, closed at every level, with type, description and default on every key. */
-export function valuesSchema(): Record<string, unknown> {
-  const root = groupSchema(VALUES_MODEL);
+/**
+ * values.schema.json: draft-07, closed at every level, with type, description and default on every key. `model`
+ * lets tests validate the auth keys before they join VALUES_MODEL (see the note there).
+ */
+export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, unknown> {
+  const root = groupSchema(model);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'cdk8s-airflow chart values',
@@ -59,6 +100,7 @@ export function valuesSchema(): Record<string, unknown> {
       // Helm passes `global` to every chart (subchart convention); it is accepted and unused.
       global: { type: 'object', description: 'Helm global values (unused by this chart).', default: {} },
     },
-    allOf: RULES,
+    // Login: what each mode needs, and the LDAP transport rules (src/config/auth.ts throws for the same).
+    allOf: model.children.auth ? [...RULES, ...authRules()] : RULES,
   };
 }

@@ -19,7 +19,7 @@ describe('every pod of every example and variant', () => {
     expect(pods.length).toBeGreaterThan(40);
     expect(new Set(pods.map((p) => p.component))).toEqual(new Set([
       'api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'flower', 'postgres', 'redis',
-      'migrate', 'create-user', 'secrets', 'task',
+      'migrate', 'create-user', 'secrets', 'task', 'sync-roles',
     ]));
   });
 

@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import { Testing } from 'cdk8s';
 import { AirflowChart } from '../../src';
-import { defaultValues, leaves, mergeValues } from '../../src/values/model';
+import { authGroup, defaultValues, leaves, mergeValues, Probe, setPath, ValueGroup, Values, VALUES_MODEL } from '../../src/values/model';
 import { propsFromValues } from '../../src/values/props';
 import { valuesSchema } from '../../src/values/schema';
 
@@ -52,6 +52,102 @@ describe('values model', () => {
       ['a CIDR that is not one', { networkPolicy: { taskEgressCidrs: ['10.0.0.0'] } }, '/networkPolicy/taskEgressCidrs/0 must match pattern'],
     ])('rejects %s, naming the key', (_what, values, message) => {
       expect(errors(values).join('\n')).toContain(message);
+    });
+  });
+});
+
+/** The model with the auth keys, as it is once they join VALUES_MODEL (until then, authGroup() holds them). */
+const WITH_AUTH: ValueGroup = VALUES_MODEL.children.auth ? VALUES_MODEL : { ...VALUES_MODEL, children: { ...VALUES_MODEL.children, auth: authGroup() } };
+const RELEASE = { releaseName: 'airflow', namespace: 'airflow' };
+
+const MAPPING = { 'cn=airflow-admins,ou=groups,dc=example,dc=org': ['Admin'] };
+const ldap = (l: Values, more: Values = {}): Values => ({
+  auth: { type: 'ldap', roleMapping: MAPPING, ...more, ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org', ...l } },
+});
+const oidc = (o: Values, more: Values = {}): Values => ({
+  auth: {
+    type: 'oidc', roleMapping: { 'airflow-admins': ['Admin'] }, ...more,
+    oidc: { clientId: 'airflow', clientSecret: { existingSecret: 'airflow-oidc' }, generic: { discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' }, ...o },
+  },
+});
+
+describe('auth values', () => {
+  test('every auth key has a description, a default and a probe the generator can learn', () => {
+    const auth = leaves(WITH_AUTH).filter((l) => l.path.startsWith('auth.'));
+    expect(auth.length).toBeGreaterThan(30);
+    for (const { path, leaf } of auth) {
+      expect({ path, description: leaf.description.length > 3, default: leaf.default !== undefined, special: leaf.probe.kind === 'special' })
+        .toEqual({ path, description: true, default: true, special: false });
+    }
+  });
+
+  test('every auth key reaches the manifests (probe value against its context)', () => {
+    for (const { path, leaf } of leaves(WITH_AUTH).filter((l) => l.path.startsWith('auth.'))) {
+      const p = leaf.probe as Extract<Probe, { kind: 'scalar' | 'optional' | 'choice' }>;
+      const context = p.context ?? {};
+      const value = p.kind === 'choice' ? p.values[0] : p.value;
+      const after = typeof value === 'object' && value !== null && 'value' in value
+        ? mergeValues(setPath(context, path, (value as any).value), (value as any).with ?? {})
+        : setPath(context, path, value);
+      expect({ path, changes: JSON.stringify(synth(propsFromValues(after, RELEASE))) !== JSON.stringify(synth(propsFromValues(context, RELEASE))) })
+        .toEqual({ path, changes: true });
+    }
+  });
+
+  describe('schema', () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(valuesSchema(WITH_AUTH));
+    const errors = (v: object) => (validate(mergeValues(defaultValues(WITH_AUTH), v)) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
+
+    test.each([
+      ['the defaults (database login)', {}],
+      ['LDAP with everything', ldap({
+        url: 'ldap://ldap.example.org:389', startTls: true, caCertificate: { existingSecret: 'ldap-ca' },
+        bindDn: 'cn=airflow,ou=services,dc=example,dc=org', bindPassword: { existingSecret: 'ldap-bind' },
+        usernameAttribute: 'sAMAccountName', userObjectClass: 'user', groupBase: 'ou=groups,dc=example,dc=org', groupMemberAttribute: 'uniqueMember',
+      }, { defaultRole: 'Viewer', syncRolesAtLogin: false })],
+      ['plain LDAP, explicitly allowed', ldap({ url: 'ldap://10.0.0.5', allowInsecureLdap: true })],
+      ['LDAP with only a default role', { auth: { type: 'ldap', defaultRole: 'Public', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }],
+      ['generic OIDC with scopes and claims', oidc({ scopes: ['openid', 'groups'], generic: { discoveryUrl: 'https://sso.example.org/realms/x/.well-known/openid-configuration', name: 'corp', groupsClaim: 'realm_access.roles' } })],
+      ['Entra ID', oidc({ provider: 'azureEntraId', azureEntraId: { tenantId: 'example.onmicrosoft.com' } })],
+      ['Okta with an authorization server', oidc({ provider: 'okta', okta: { domain: 'example.okta.com', authorizationServerId: 'default' } })],
+      ['Keycloak', oidc({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org', realm: 'corp' } })],
+    ])('accepts %s', (_what, values) => {
+      expect(errors(values)).toEqual([]);
+    });
+
+    // `constructs`: whether the TypeScript API refuses the same configuration (the chart is stricter where a value is
+    // printed into webserver_config.py or a flag would say nothing).
+    test.each([
+      ['LDAP without url', ldap({ url: '' }), '/auth/ldap/url must NOT have fewer than 1 characters', true],
+      ['LDAP without a user search base', ldap({ userBase: '' }), '/auth/ldap/userBase must NOT have fewer than 1 characters', true],
+      ['OIDC without a client-secret reference', oidc({ clientSecret: { existingSecret: '' } }), '/auth/oidc/clientSecret/existingSecret must NOT have fewer than 1 characters', true],
+      ['OIDC without a client id', oidc({ clientId: '' }), '/auth/oidc/clientId must NOT have fewer than 1 characters', true],
+      ['a generic provider without discovery URL', oidc({ generic: { discoveryUrl: '' } }), '/auth/oidc/generic/discoveryUrl must NOT have fewer than 1 characters', true],
+      ['a discovery URL over http', oidc({ generic: { discoveryUrl: 'http://sso.example.org/.well-known/openid-configuration' } }), '/auth/oidc/generic/discoveryUrl must match pattern', true],
+      ['Keycloak without realm', oidc({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org' } }), '/auth/oidc/keycloak/realm must NOT have fewer than 1 characters', true],
+      ['Okta without domain', oidc({ provider: 'okta' }), '/auth/oidc/okta/domain must NOT have fewer than 1 characters', true],
+      ['Entra ID with the common tenant', oidc({ provider: 'azureEntraId', azureEntraId: { tenantId: 'common' } }), '/auth/oidc/azureEntraId/tenantId must NOT be valid', true],
+      ['an unknown provider', oidc({ provider: 'github' }), '/auth/oidc/provider must be equal to one of the allowed values', true],
+      ['a generic provider named like one of FAB\'s', oidc({ generic: { discoveryUrl: 'https://sso.example.org/x', name: 'okta' } }), '/auth/oidc/generic/name must NOT be valid', true],
+      ['a generic provider without the openid scope', oidc({ scopes: ['email'] }), '/auth/oidc/scopes must contain at least 1 valid item(s)', true],
+      ['defaultRole Admin', ldap({}, { defaultRole: 'Admin' }), '/auth/defaultRole must be equal to one of the allowed values', true],
+      ['a mapping to an unknown role', oidc({}, { roleMapping: { 'airflow-admins': ['Superuser'] } }), '/auth/roleMapping/airflow-admins/0 must be equal to one of the allowed values', true],
+      ['a group mapped to no role', oidc({}, { roleMapping: { 'airflow-admins': [] } }), '/auth/roleMapping/airflow-admins must NOT have fewer than 1 items', true],
+      ['neither a mapping nor a default role', { auth: { type: 'ldap', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }, '/auth/roleMapping must NOT have fewer than 1 properties', true],
+      ['a default role without self-registration', ldap({}, { defaultRole: 'Viewer', selfRegistration: false }), '/auth/selfRegistration must be equal to constant', true],
+      ['plain ldap:// without StartTLS', ldap({ url: 'ldap://ldap.example.org' }), '/auth/ldap/allowInsecureLdap must be equal to constant', true],
+      ['StartTLS on ldaps://', ldap({ startTls: true }), '/auth/ldap/url must match pattern "^ldap://"', true],
+      ['a CA without TLS', ldap({ url: 'ldap://ldap.example.org', allowInsecureLdap: true, caCertificate: { existingSecret: 'ca' } }), '/auth/ldap/caCertificate/existingSecret must NOT have more than 0 characters', true],
+      ['a bind DN without its password', ldap({ bindDn: 'cn=airflow,dc=example,dc=org' }), '/auth/ldap/bindPassword/existingSecret must NOT have fewer than 1 characters', true],
+      ['a bind password without its DN', ldap({ bindPassword: { existingSecret: 'ldap-bind' } }), '/auth/ldap/bindDn must NOT have fewer than 1 characters', false],
+      ['allowInsecureLdap on ldaps://', ldap({ allowInsecureLdap: true }), '/auth/ldap/url must match pattern "^ldap://"', false],
+      ['allowInsecureLdap with StartTLS', ldap({ url: 'ldap://ldap.example.org', startTls: true, allowInsecureLdap: true }), '/auth/ldap/startTls must be equal to constant', false],
+      ['a DN with a quote', ldap({ userBase: 'ou="people",dc=example,dc=org' }), '/auth/ldap/userBase must match pattern', false],
+      ['an LDAP URL with a path', ldap({ url: 'ldaps://ldap.example.org/dc=example' }), '/auth/ldap/url must match pattern', true],
+    ])('rejects %s, naming the key', (_what, values, message, constructs) => {
+      expect(errors(values).join('\n')).toContain(message);
+      const build = () => synth(propsFromValues(values, RELEASE));
+      if (constructs) expect(build).toThrow(); else expect(build).not.toThrow();
     });
   });
 });

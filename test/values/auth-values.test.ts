@@ -1,0 +1,115 @@
+import { Testing } from 'cdk8s';
+import { AirflowAuth, AirflowChart, BuiltinRole, LdapDirectory, OidcProvider, SecretKeyRef } from '../../src';
+import { Values } from '../../src/values/model';
+import { propsFromValues } from '../../src/values/props';
+
+/**
+ * The `auth` values against the TypeScript API: the same configuration written both ways synthesizes the same
+ * objects (webserver_config.py, the api-server's Secret mounts, the relaxed defaults).
+ */
+const RELEASE = { releaseName: 'airflow', namespace: 'airflow' };
+// The admin user is left out on both sides: the values create it unless told not to (adminUser.enabled: true).
+const NO_ADMIN = { adminUser: { enabled: false } };
+
+function fromValues(values: Values) {
+  const chart = new AirflowChart(Testing.app(), 'airflow', propsFromValues({ ...values, ...NO_ADMIN }, RELEASE));
+  return { manifests: Testing.synth(chart), relaxed: chart.relaxedDefaults };
+}
+
+function fromTypeScript(auth: AirflowAuth) {
+  const chart = new AirflowChart(Testing.app(), 'airflow', { ...propsFromValues(NO_ADMIN, RELEASE), auth });
+  return { manifests: Testing.synth(chart), relaxed: chart.relaxedDefaults };
+}
+
+const config = (m: any[]) => m.find((o) => o.kind === 'ConfigMap' && o.data?.['webserver_config.py'])?.data['webserver_config.py'];
+
+const MAPPING = {
+  'cn=airflow-admins,ou=groups,dc=example,dc=org': [BuiltinRole.ADMIN],
+  'cn=airflow-viewers,ou=groups,dc=example,dc=org': [BuiltinRole.VIEWER, BuiltinRole.USER],
+};
+const OIDC_MAPPING = { 'airflow-admins': [BuiltinRole.ADMIN], 'data-team': [BuiltinRole.OP] };
+const oidcValues = (o: Values, more: Values = {}): Values => ({
+  auth: { type: 'oidc', roleMapping: OIDC_MAPPING, ...more, oidc: { clientId: 'airflow-web', clientSecret: { existingSecret: 'airflow-oidc', key: 'secret' }, ...o } },
+});
+const oidcAuth = (provider: OidcProvider, more: object = {}) => AirflowAuth.oidc({
+  provider, clientId: 'airflow-web', clientSecret: SecretKeyRef.fromSecret('airflow-oidc', 'secret'), roleMapping: OIDC_MAPPING, ...more,
+});
+
+const CASES: [string, Values, () => AirflowAuth][] = [
+  ['database login (the default)', {}, () => AirflowAuth.database()],
+  ['LDAP with only what is required (the defaults equal the API\'s)', {
+    auth: { type: 'ldap', roleMapping: MAPPING, ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' } },
+  }, () => AirflowAuth.ldap({ directory: new LdapDirectory({ url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' }), roleMapping: MAPPING })],
+  ['LDAP with StartTLS, a CA, a search account, group search and every attribute', {
+    auth: {
+      type: 'ldap', roleMapping: MAPPING, defaultRole: 'Viewer', syncRolesAtLogin: false,
+      ldap: {
+        url: 'ldap://ldap.example.org:3389', startTls: true, caCertificate: { existingSecret: 'corp-ca', key: 'root.pem' },
+        bindDn: 'cn=airflow,ou=services,dc=example,dc=org', bindPassword: { existingSecret: 'ldap-bind', key: 'pw' },
+        userBase: 'ou=people,dc=example,dc=org', usernameAttribute: 'sAMAccountName', userObjectClass: 'user', emailAttribute: 'userPrincipalName',
+        firstNameAttribute: 'gn', lastNameAttribute: 'surname', userGroupAttribute: 'isMemberOf',
+        groupBase: 'ou=groups,dc=example,dc=org', groupObjectClass: 'posixGroup', groupMemberAttribute: 'memberUid',
+      },
+    },
+  }, () => AirflowAuth.ldap({
+    directory: new LdapDirectory({
+      url: 'ldap://ldap.example.org:3389', startTls: true, caCertificate: SecretKeyRef.fromSecret('corp-ca', 'root.pem'),
+      bindDn: 'cn=airflow,ou=services,dc=example,dc=org', bindPassword: SecretKeyRef.fromSecret('ldap-bind', 'pw'),
+      userBase: 'ou=people,dc=example,dc=org', usernameAttribute: 'sAMAccountName', userObjectClass: 'user', emailAttribute: 'userPrincipalName',
+      firstNameAttribute: 'gn', lastNameAttribute: 'surname', userGroupAttribute: 'isMemberOf',
+      groupBase: 'ou=groups,dc=example,dc=org', groupObjectClass: 'posixGroup', groupMemberAttribute: 'memberUid',
+    }),
+    roleMapping: MAPPING, defaultRole: BuiltinRole.VIEWER, syncRolesAtLogin: false,
+  })],
+  ['plain LDAP, explicitly allowed (a relaxed default)', {
+    auth: { type: 'ldap', defaultRole: 'Public', selfRegistration: true, ldap: { url: 'ldap://10.0.0.5', allowInsecureLdap: true, userBase: 'dc=example,dc=org' } },
+  }, () => AirflowAuth.ldap({ directory: new LdapDirectory({ url: 'ldap://10.0.0.5', allowInsecureLdap: true, userBase: 'dc=example,dc=org' }), defaultRole: BuiltinRole.PUBLIC })],
+  ['generic OIDC with only what is required', oidcValues({ generic: { discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' } }),
+    () => oidcAuth(OidcProvider.generic({ discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' }))],
+  ['generic OIDC with a name, claims, scopes, a default role and no self-registration', oidcValues({
+    scopes: ['openid', 'email', 'groups'],
+    generic: { discoveryUrl: 'https://sso.example.org/realms/corp/.well-known/openid-configuration', name: 'corp-sso', usernameClaim: 'email', groupsClaim: 'realm_access.roles' },
+  }, { syncRolesAtLogin: false, selfRegistration: false }), () => oidcAuth(
+    OidcProvider.generic({ discoveryUrl: 'https://sso.example.org/realms/corp/.well-known/openid-configuration', name: 'corp-sso', usernameClaim: 'email', groupsClaim: 'realm_access.roles' }),
+    { scopes: ['openid', 'email', 'groups'], syncRolesAtLogin: false, selfRegistration: false },
+  )],
+  ['Entra ID with a roles claim', oidcValues({ provider: 'azureEntraId', azureEntraId: { tenantId: 'example.onmicrosoft.com', rolesClaim: 'groups' } }),
+    () => oidcAuth(OidcProvider.azureEntraId({ tenantId: 'example.onmicrosoft.com', rolesClaim: 'groups' }))],
+  ['Okta with an authorization server and a default role', oidcValues({ provider: 'okta', okta: { domain: 'example.okta.com', authorizationServerId: 'aus1abc' } }, { defaultRole: 'User' }),
+    () => oidcAuth(OidcProvider.okta({ domain: 'example.okta.com', authorizationServerId: 'aus1abc' }), { defaultRole: BuiltinRole.USER })],
+  ['Okta with the org authorization server', oidcValues({ provider: 'okta', okta: { domain: 'example.okta.com' } }),
+    () => oidcAuth(OidcProvider.okta({ domain: 'example.okta.com' }))],
+  ['Keycloak', oidcValues({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org/auth', realm: 'corp' } }),
+    () => oidcAuth(OidcProvider.keycloak({ url: 'https://sso.example.org/auth', realm: 'corp' }))],
+];
+
+describe('auth values', () => {
+  test.each(CASES)('%s: the values give what the TypeScript API gives', (_what, values, auth) => {
+    const got = fromValues(values);
+    const want = fromTypeScript(auth());
+    expect(config(got.manifests)).toEqual(config(want.manifests));
+    expect(got.manifests).toEqual(want.manifests);
+    expect(got.relaxed).toEqual(want.relaxed);
+  });
+
+  test.each([
+    ['LDAP', CASES[2][1], ['ldap-bind', 'corp-ca']],
+    ['OIDC', CASES[5][1], ['airflow-oidc']],
+  ] as const)('%s secrets from values are references mounted into the api-server only', (_mode, values, secrets) => {
+    const { manifests } = fromValues(values);
+    const readers = (secret: string) => manifests.filter((o: any) => JSON.stringify(o.spec?.template?.spec ?? {}).includes(`"${secret}"`))
+      .map((o: any) => o.metadata.name);
+    for (const secret of secrets) expect({ secret, readers: readers(secret) }).toEqual({ secret, readers: ['airflow-api-server'] });
+    expect(manifests.filter((o: any) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  test('roleMapping keys are sorted the way Helm prints a map, so the chart and the constructs agree', () => {
+    const unsorted = { 'cn=zeta,dc=example,dc=org': ['Op'], 'cn=Alpha,dc=example,dc=org': ['Admin'], 'cn=alpha,dc=example,dc=org': ['User'] };
+    const text = config(fromValues({ auth: { type: 'ldap', roleMapping: unsorted, ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }).manifests);
+    expect(text).toContain('AUTH_ROLES_MAPPING = {"cn=Alpha,dc=example,dc=org": ["Admin"], "cn=alpha,dc=example,dc=org": ["User"], "cn=zeta,dc=example,dc=org": ["Op"]}');
+  });
+
+  test('throws if a values login mode is unknown, naming the key', () => {
+    expect(() => propsFromValues({ auth: { type: 'kerberos' } }, RELEASE)).toThrow("auth.type must be database, ldap or oidc, got 'kerberos'");
+  });
+});
