@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
 import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
@@ -396,7 +397,7 @@ function helmTest(objects: TNode): string {
     resourceProp: 'test.resources',
     writablePaths: [],
   };
-  const spec = plainJson(securePodSpec({ identity: ImageIdentity.AIRFLOW, serviceAccountName: 'default', kubernetesApiAccess: false, containers: [container], restartPolicy: 'Never' }));
+  const spec = k8s.toJson_PodSpec(securePodSpec({ identity: ImageIdentity.AIRFLOW, serviceAccountName: 'default', kubernetesApiAccess: false, containers: [container], restartPolicy: 'Never' }))!;
   delete spec.serviceAccountName;
   const hook = (weight: number) => ({ 'helm.sh/hook': 'test', 'helm.sh/hook-weight': String(weight), 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
   const docs: { obj: any; when?: string }[] = [
@@ -428,16 +429,6 @@ function helmTest(objects: TNode): string {
     out.push(w.lines.join('\n'));
   }
   return `${out.join('\n')}\n`;
-}
-
-/** The JSON Kubernetes gets from typed k8s objects: quantities and int-or-strings as their plain value. */
-function plainJson(x: any): any {
-  if (Array.isArray(x)) return x.map(plainJson);
-  if (x && typeof x === 'object') {
-    if (x.constructor !== Object && 'value' in x && Object.keys(x).length === 1) return x.value;
-    return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plainJson(v)]));
-  }
-  return x;
 }
 
 function findObject(objects: TNode, kind: string, name: string): TNode {

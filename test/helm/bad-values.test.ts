@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'child_process';
+import { execFile } from 'child_process';
 import { readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { mergeValues } from '../../src/values/model';
+import { CHART_DIR as CHART, helmBinary, REPO as ROOT } from './helm';
 
 // Issue 3: a values file with one mistake must make the real helm fail with a message naming the key, and
 // the committed schema must reject it in ajv too (or, for what only templates/validate.yaml can see,
@@ -11,8 +12,6 @@ import { mergeValues } from '../../src/values/model';
 //   # expect: <text helm's output must contain>
 //   # ajv: <text one of ajv's errors must contain> | none
 
-const ROOT = path.join(__dirname, '..', '..');
-const CHART = path.join(ROOT, 'charts', 'airflow');
 const CORPUS = path.join(__dirname, 'bad-values');
 const GOOD = path.join(__dirname, 'good-values.yaml');
 
@@ -36,7 +35,7 @@ const cases: BadValues[] = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')
   return { file, path: path.join(CORPUS, file), expect: header(file, text, 'expect'), ajv: ajv === 'none' ? undefined : ajv };
 });
 
-const HELM = execFileSync('bash', [path.join(ROOT, '.ci', 'tools', 'helm.sh')], { encoding: 'utf-8' }).trim();
+const HELM = helmBinary();
 
 interface Run {
   readonly status: number;
