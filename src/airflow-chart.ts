@@ -26,6 +26,7 @@ import { airflowBaseEnv, airflowWritablePaths } from './components/airflow-proce
 import { defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, KUBE_DNS, NetworkPort, Connections } from './security/network';
 import { ImageIdentity, securePodSpec, SecurityRelaxations } from './security/pod-security';
 import { serviceAccount } from './security/rbac';
+import { synthChart } from './synth';
 import { resources } from './components/workload';
 import { API_SERVER_PORT } from './components/api-server';
 
@@ -412,14 +413,15 @@ export class AirflowChart extends Chart {
     };
     // LDAP bind password, OAuth client secret, directory CA: files in the api-server only.
     const authSecrets = auth.apiServerSecretVolumes();
-    const apiAuthVolumes = auth.isDatabase ? fabVolumes : {
+    const apiLogin = auth.isDatabase ? fabVolumes : {
       volumes: authSecrets.volumes,
       mounts: [...fabVolumes.mounts, ...authSecrets.mounts],
+      env: auth.env,
       checksum: sha256(auth.webserverConfig),
     };
 
     // Components.
-    this.apiServer = new ApiServer(this, 'ApiServer', { ...props.apiServer, release: r, authVolumes: apiAuthVolumes });
+    this.apiServer = new ApiServer(this, 'ApiServer', { ...props.apiServer, release: r, login: apiLogin });
     this.scheduler = new Scheduler(this, 'Scheduler', {
       ...props.scheduler,
       release: r,
@@ -522,6 +524,15 @@ export class AirflowChart extends Chart {
     }
 
     if (props.ingress) this.createIngress(props.ingress, r);
+  }
+
+  /**
+   * Renders this chart to Kubernetes manifests, as `Chart.toJson()` does, but resolves dependencies and validates
+   * this chart only instead of the whole app, so an App of N charts synthesizes in time linear in N.
+   * @see synthChart
+   */
+  public toJson(): any[] {
+    return synthChart(this);
   }
 
   private createIngress(ingress: IngressOptions, r: AirflowRelease): void {

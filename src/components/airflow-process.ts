@@ -79,7 +79,9 @@ export function waitForMigrationsContainer(release: AirflowRelease, mounts: k8s.
 export function airflowWorkload(scope: Construct, id: string, spec: AirflowProcessSpec): Workload {
   const r = spec.release;
   const { volumes, mounts } = r.volumes(spec.needs, { dags: spec.readsDags });
-  const env = [...airflowBaseEnv(), ...r.env(spec.needs), ...(spec.env ?? [])];
+  const processEnv = [...airflowBaseEnv(), ...r.env(spec.needs)];
+  // The component's own settings (e.g. the api-server's login settings) are for the process, not the init container.
+  const env = [...processEnv, ...(spec.env ?? [])];
   const allMounts = [...mounts, ...(spec.volumeMounts ?? [])];
   const container: ContainerSpec = {
     name: spec.component,
@@ -107,7 +109,7 @@ export function airflowWorkload(scope: Construct, id: string, spec: AirflowProce
     identity: ImageIdentity.AIRFLOW,
     kubernetesApiAccess: spec.kubernetesApiAccess ?? false,
     containers: [container],
-    initContainers: spec.waitForMigrations ? [waitForMigrationsContainer(r, mounts, env, spec.prop)] : [],
+    initContainers: spec.waitForMigrations ? [waitForMigrationsContainer(r, mounts, processEnv, spec.prop)] : [],
     volumes: [...volumes, ...(spec.volumes ?? [])],
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     podAnnotations: { 'checksum/config': r.configChecksum },

@@ -26,10 +26,16 @@ export interface ApiServerProps extends ApiServerOptions {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
   /**
-   * Extra volumes mounted read-only for the FAB auth manager (e.g. webserver_config.py).
+   * What the FAB auth manager reads: read-only volumes (webserver_config.py, secret files), the login settings as
+   * environment variables, and the checksum of webserver_config.py.
    * @internal
    */
-  readonly authVolumes?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[]; readonly checksum?: string };
+  readonly login?: {
+    readonly volumes: k8s.Volume[];
+    readonly mounts: k8s.VolumeMount[];
+    readonly env?: k8s.EnvVar[];
+    readonly checksum?: string;
+  };
 }
 
 /**
@@ -52,8 +58,8 @@ export class ApiServer extends Construct {
       prop: 'apiServer',
       release: props.release,
       // A changed login configuration (webserver_config.py) rolls the pods, like airflow.cfg does.
-      options: props.authVolumes?.checksum
-        ? { ...props, podAnnotations: { 'checksum/auth': props.authVolumes.checksum, ...props.podAnnotations } }
+      options: props.login?.checksum
+        ? { ...props, podAnnotations: { 'checksum/auth': props.login.checksum, ...props.podAnnotations } }
         : props,
       args: ['api-server', '--port', String(API_SERVER_PORT), '--workers', String(workers)],
       replicas,
@@ -67,8 +73,9 @@ export class ApiServer extends Construct {
       readinessProbe: probe(10, 3),
       servicePorts: [{ name: 'http', port: API_SERVER_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       networkPort: NetworkPort.tcp(API_SERVER_PORT),
-      volumes: props.authVolumes?.volumes,
-      volumeMounts: props.authVolumes?.mounts,
+      env: props.login?.env,
+      volumes: props.login?.volumes,
+      volumeMounts: props.login?.mounts,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
     });
   }

@@ -204,6 +204,9 @@ export class LdapDirectory {
       LDAP_USERNAME_ATTRIBUTE: this.usernameAttribute,
       LDAP_USER_OBJECT_CLASS: this.userObjectClass,
       LDAP_EMAIL_ATTRIBUTE: this.emailAttribute,
+      LDAP_FIRSTNAME_ATTRIBUTE: this.firstNameAttribute,
+      LDAP_LASTNAME_ATTRIBUTE: this.lastNameAttribute,
+      LDAP_USER_GROUP_ATTRIBUTE: this.userGroupAttribute,
       LDAP_GROUP_OBJECT_CLASS: this.groupObjectClass,
       LDAP_GROUP_ATTRIBUTE: this.groupMemberAttribute,
     };

@@ -284,9 +284,8 @@ ${valuesTable()}
 `;
 }
 
-/** How to log in per mode (database: the admin user's Secret); without the auth keys, the admin user only. */
+/** How to log in per mode (database: the admin user's Secret). */
 function loginNotes(): { login: string; insecureLdap: string } {
-  if (!VALUES_MODEL.children.auth) return { login: ADMIN_NOTES, insecureLdap: '' };
   return {
     login: `{{- $auth := .Values.auth }}
 {{- if eq $auth.type "database" }}
@@ -314,12 +313,6 @@ Roles{{ if $auth.syncRolesAtLogin }}, recomputed from the groups at every login{
 {{- end }}
 {{- if not $auth.selfRegistration }}
 Users are not created at first login (selfRegistration=false): an administrator creates them beforehand.
-{{- end }}
-{{- if .Values.adminUser.enabled }}
-
-NOTE: adminUser.enabled=true created a database admin user ({{ .Values.adminUser.password.existingSecret | default (printf "%s-admin" .Release.Name) }}),
-but {{ $auth.type | upper }} login does not check database passwords: set adminUser.enabled=false and map your
-administrators' group to Admin in auth.roleMapping.
 {{- end }}
 {{- end }}`,
     insecureLdap: `

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { AirflowChart } from '../airflow-chart';
 import { sha256 } from '../components/release';
 import {
-  Condition, cond, defaultValues, DerivedForm, GENERATED_SECRET_PATHS, getPath, leaves, mergeValues, Probe, PROBE_BASES, setPath, truthy, Values, valuesRef,
+  Condition, cond, defaultValues, DerivedForm, EXTERNAL_LOGINS, GENERATED_SECRET_PATHS, getPath, leaves, mergeValues, Probe, PROBE_BASES, setPath, truthy, Values, valuesRef,
 } from '../values/model';
 import { propsFromValues } from '../values/props';
 import { canonical, deepEqual, evaluate, Expr, fromJson, ListItem, MapEntry, Part, TNode, YAML_TEXT_KEY } from './tree';
@@ -219,8 +219,10 @@ function existingSecretSamples(defaults: Values): Values[] {
     for (const externalDb of [false, true]) {
       for (const externalRedis of executor === 'CeleryExecutor' ? [false, true] : [false]) {
         for (const flower of executor === 'CeleryExecutor' ? [false, true] : [false]) {
-          for (const admin of [true, false]) {
-            let v = mergeValues(defaults, { executor, adminUser: { enabled: admin }, flower: { enabled: flower } });
+          // The admin user's Secret is needed with database login and adminUser.enabled only.
+          const logins = [{ adminUser: { enabled: true } }, { adminUser: { enabled: false } }, ...EXTERNAL_LOGINS];
+          for (const login of logins) {
+            let v = mergeValues(mergeValues(defaults, { executor, flower: { enabled: flower } }), login);
             if (externalDb) v = mergeValues(v, PROBE_BASES.find((b) => b.postgres?.enabled === false)!);
             if (externalRedis) v = mergeValues(v, PROBE_BASES.find((b) => b.redis?.enabled === false)!);
             GENERATED_SECRET_PATHS.forEach((path, i) => {

@@ -1,4 +1,5 @@
 import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
+import { roleMappingJson } from '../config/auth';
 
 /**
  * The ONE values model: every Helm value is declared here once, with its type, default, constraints, doc
@@ -304,8 +305,8 @@ const CLAIM = '^[A-Za-z0-9_:/.-]{1,128}$';
 /** FAB's own provider names, which a generic provider may not take. */
 const FAB_PROVIDERS = ['github', 'githublocal', 'twitter', 'linkedin', 'google', 'azure', 'openshift', 'okta', 'auth0', 'keycloak', 'keycloak_before_17', 'authentik'];
 
-/** webserver_config.py spells booleans the Python way. */
-const PY_BOOL: DerivedForm = { helm: 'ternary "True" "False" %s', js: (v: boolean) => (v ? 'True' : 'False') };
+/** Login settings are environment variables: booleans as `true`/`false`. */
+const ENV_BOOL: DerivedForm = { helm: 'ternary "true" "false" %s', js: (v: boolean) => String(v) };
 
 /**
  * JSON as JavaScript's JSON.stringify writes it: Go's encoder also escapes <, >, &, U+2028 and U+2029, which the
@@ -314,33 +315,9 @@ const PY_BOOL: DerivedForm = { helm: 'ternary "True" "False" %s', js: (v: boolea
 const jsJson = (pipeline: string) => `toJson ${pipeline} | replace "\\\\u003c" "<" | replace "\\\\u003e" ">" | replace "\\\\u0026" "&"`
   + ' | replace "\\\\u2028" "\\u2028" | replace "\\\\u2029" "\\u2029"';
 
-/**
- * `AUTH_ROLES_MAPPING` as webserver_config.py prints it (a Python dict literal, keys sorted like Helm's toJson sorts
- * them; propsFromValues sorts them the same way). Group names and roles hold no quote, so the separators are safe
- * to respace.
- */
-const ROLE_MAPPING: DerivedForm = {
-  helm: `${jsJson('%s')} | replace "\\":[" "\\": [" | replace "\\",\\"" "\\", \\"" | replace "],\\"" "], \\""`,
-  js: (m: Record<string, string[]>) => `{${sortedEntries(m).map(([k, roles]) => `${JSON.stringify(k)}: [${roles.map((r) => JSON.stringify(r)).join(', ')}]`).join(', ')}}`,
-};
+/** `AUTH_ROLES_MAPPING` as the api-server's environment holds it: JSON with keys sorted like Helm's toJson sorts them. */
+const ROLE_MAPPING: DerivedForm = { helm: jsJson('%s'), js: roleMappingJson };
 
-/** Entries of a map sorted by key, bytewise like Go sorts map keys. */
-export function sortedEntries<T>(m: Record<string, T>): [string, T][] {
-  return Object.entries(m).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
-/**
- * What `AUTH_USER_REGISTRATION_ROLE` is followed by without a default role (src/config/auth.ts: FAB's warning about
- * the missing role is filtered out, since no role is the intent).
- */
-const NO_DEFAULT_ROLE = 'None\nlogging.getLogger("airflow.providers.fab.auth_manager.security_manager.override").addFilter(\n'
-  + '    lambda record: record.getMessage() != "Can\'t find AUTH_USER_REGISTRATION role: None")';
-const DEFAULT_ROLE: DerivedForm = {
-  helm: `toJson %s | replace "\\"\\"" ${JSON.stringify(NO_DEFAULT_ROLE)}`,
-  js: (v: string) => (v ? JSON.stringify(v) : NO_DEFAULT_ROLE),
-};
-/** A Python string literal, or None when empty. */
-const PY_STRING_OR_NONE: DerivedForm = { helm: `${jsJson('%s')} | replace "\\"\\"" "None"`, js: (v: string) => (v ? JSON.stringify(v) : 'None') };
 /** The scopes as the client requests them; empty: the provider's default. */
 const scopes = (defaults: string[]): DerivedForm => ({
   helm: `join " " (%s | default (list ${defaults.map((s) => JSON.stringify(s)).join(' ')}))`,
@@ -366,6 +343,8 @@ const AUTH_REQUIRED = {
 };
 const AUTH_LDAP = { auth: { type: 'ldap', ...AUTH_REQUIRED } };
 const AUTH_OIDC = { auth: { type: 'oidc', ...AUTH_REQUIRED } };
+/** Complete values of each external login mode (e.g. where a combination of other choices is sampled with them). */
+export const EXTERNAL_LOGINS: Values[] = [AUTH_LDAP, AUTH_OIDC];
 const oidcWith = (provider: string): Values => mergeValues(AUTH_OIDC, { auth: { oidc: { provider } } });
 // Secret keys too are distinctive: structure learnt under a combination of bases gets them templated.
 const LDAP_BIND_SETTINGS = { auth: { ldap: { bindDn: 'cn=base-bind,ou=base-services,dc=base,dc=net', bindPassword: { existingSecret: 'base-ldap-bind', key: 'base-bind-pw' } } } };
@@ -375,17 +354,17 @@ const LDAP_CA = mergeValues(AUTH_LDAP, LDAP_CA_SETTINGS);
 /** Plain ldap:// (with startTls, or allowInsecureLdap). */
 const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://base-ldap-plain.example.net' } } };
 
-/** A key of webserver_config.py whose value is printed into it as-is. */
+/** A login setting the api-server's environment holds as-is (or inside a URL). */
 function authScalar(def: string, description: string, value: string, context: Values, pattern: string, verify?: string, schema: Record<string, unknown> = {}): ValueLeaf {
   return leaf('string', def, description, { kind: 'scalar', value, context, verify }, { pattern: def === '' ? `^$|${pattern}` : pattern, ...schema });
 }
 
 /**
- * Every structure webserver_config.py can take (it is one string: each login mode, provider and optional block is
- * a variant of it), so that every auth key is templated in each. Most set only the switches: the auth keys'
- * contexts bring the rest, and keys without such a context are refused there (nothing to learn). Generic OIDC and
- * LDAP with a CA and a search account are complete, so that every other key is probed with the api-server's
- * auth volumes and mounts in place too.
+ * The structures the login settings take (each mode and provider sets its own environment variables; a directory CA
+ * and a search account add volumes, mounts and variables), so that every auth key is templated in each. Most set
+ * only the switches: the auth keys' contexts bring the rest, and keys without such a context are refused there
+ * (nothing to learn). LDAP with a CA and a search account is complete, so that every other key is probed with the
+ * api-server's auth volumes and mounts in place too.
  */
 const AUTH_BASES: Values[] = (() => {
   const ldap = (l: Values): Values => ({ auth: { type: 'ldap', ldap: l } });
@@ -400,12 +379,11 @@ const AUTH_BASES: Values[] = (() => {
     { auth: { type: 'oidc', oidc: { provider: 'okta', okta: { authorizationServerId: 'ausbaseserver1' } } } },
     { auth: { type: 'oidc', oidc: { provider: 'keycloak' } } },
     ldap(ca), ldap(bind), mergeValues(AUTH_LDAP, { auth: { ldap: { ...ca, ...bind } } }),
-    ldap(startTls), ldap({ ...startTls, ...ca }), ldap({ ...startTls, ...bind }), ldap({ ...startTls, ...ca, ...bind }),
-    ldap(insecure), ldap({ ...insecure, ...bind }),
+    ldap(startTls), ldap(insecure),
   ];
 })();
 
-/** The auth keys (issue 6), not in VALUES_MODEL yet: see the note there. */
+/** The auth keys: how people log in. */
 export function authGroup(): ValueGroup {
   const isLdap = cond.eq('auth.type', 'ldap');
   const isOidc = cond.eq('auth.type', 'oidc');
@@ -425,11 +403,11 @@ export function authGroup(): ValueGroup {
         additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', enum: BUILTIN_ROLES } },
       }),
     syncRolesAtLogin: leaf('boolean', true, 'LDAP and OIDC: recompute a user\'s roles from their groups at every login (removing someone from a group removes the role at their next login).',
-      { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [PY_BOOL] }),
+      { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [ENV_BOOL] }),
     selfRegistration: leaf('boolean', true, 'LDAP and OIDC: create the Airflow user at first login; false: an administrator creates users beforehand.',
-      { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [PY_BOOL] }),
+      { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [ENV_BOOL] }),
     defaultRole: leaf('string', '', 'LDAP and OIDC: role every user gets besides the mapped ones (never Admin; needs selfRegistration); empty: a user whose groups map to no role is refused.',
-      { kind: 'scalar', value: 'User', verify: 'Op', context: AUTH_LDAP, forms: [DEFAULT_ROLE] },
+      { kind: 'optional', value: 'User', verify: 'Op', context: AUTH_LDAP },
       { enum: ['', ...BUILTIN_ROLES.filter((r) => r !== 'Admin')] }),
     ldap: group('LDAP directory (auth.type ldap). TLS is required: ldaps://, or ldap:// with startTls; the certificate is always verified.', {
       url: authScalar('', 'Server URI, ldaps://host[:port] or ldap://host[:port] (required; ldap:// needs startTls or allowInsecureLdap).',
@@ -462,7 +440,7 @@ export function authGroup(): ValueGroup {
       userGroupAttribute: authScalar('memberOf', 'Attribute of a user entry listing the DNs of its groups (memberOf overlay, Active Directory).',
         'probeMemberOf', AUTH_LDAP, LDAP_ATTRIBUTE),
       groupBase: leaf('string', '', 'Base DN of the groups: a user\'s groups are also searched there (directories without memberOf); roleMapping keys must then be under it. Empty: groups come from userGroupAttribute only.',
-        { kind: 'scalar', value: 'ou=base-groups,dc=base,dc=net', verify: 'dc=base,dc=net', context: AUTH_LDAP, forms: [PY_STRING_OR_NONE] }, { pattern: `^$|${DN}` }),
+        { kind: 'optional', value: 'ou=base-groups,dc=base,dc=net', verify: 'dc=base,dc=net', context: AUTH_LDAP }, { pattern: `^$|${DN}` }),
       groupObjectClass: authScalar('groupOfNames', 'Object class of group entries.', 'probeGroup', AUTH_LDAP, LDAP_ATTRIBUTE),
       groupMemberAttribute: authScalar('member', 'Attribute of a group listing its members: a member DN (member, uniqueMember), or the login name with memberUid (posixGroup).',
         'probeMember', AUTH_LDAP, LDAP_ATTRIBUTE),
@@ -617,18 +595,15 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the server lives in (NetworkPolicy egress).', { kind: 'list', value: ['10.3.0.0/16', '10.4.0.0/16'], context: EXTERNAL_REDIS },
       { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
   }, undefined, cond.and(CELERY(), cond.eq('redis.enabled', false))),
-  adminUser: group('The first admin user (FAB auth manager).', {
-    enabled: leaf('boolean', true, 'Create the admin user (never with a default password).', { kind: 'choice', values: [false] }),
+  adminUser: group('The first admin user (database login only: LDAP and OIDC logins do not check database passwords).', {
+    enabled: leaf('boolean', true, 'Create the admin user with auth.type database (never with a default password).', { kind: 'choice', values: [false] }),
     username: ref('The admin user name', 'username', 'adminUser.username', 'probe-admin-user'),
     password: ref('The admin password', 'password', 'adminUser.password', 'probe-admin-password'),
     email: leaf('string', 'admin@example.com', 'E-mail.', { kind: 'scalar', value: 'probe@example.org' }, { pattern: '^[^\\s@\'"]+@[^\\s@\'"]+$' }),
     firstName: leaf('string', 'Airflow', 'First name.', { kind: 'scalar', value: 'Probefirst' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
     lastName: leaf('string', 'Admin', 'Last name.', { kind: 'scalar', value: 'Probelast' }, { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
-  }, undefined, cond.eq('adminUser.enabled', true)),
-  // Not exposed yet (issue 6): the api-server's `checksum/auth` annotation hashes the generated webserver_config.py,
-  // which the generator cannot template yet (it needs a chart-side checksum like checksum/config). authGroup()
-  // below holds the keys; propsFromValues maps them once they are enabled here.
-  // auth: authGroup(),
+  }, undefined, cond.and(cond.eq('adminUser.enabled', true), cond.eq('auth.type', 'database'))),
+  auth: authGroup(),
   ingress: group('Ingress of the api-server (TLS only).', {
     enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).', { kind: 'choice', values: [true], with: INGRESS }),
     host: leaf('string', '', 'Public host name, e.g. airflow.example.com.', { kind: 'scalar', value: 'probe.example.org', context: INGRESS }, { pattern: `^$|${HOSTNAME}` }),
@@ -681,8 +656,7 @@ export const PROBE_BASES: Values[] = [
   INGRESS,
   mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'base-tls-secret' } } }),
   { security: { writableRootFilesystem: true } },
-  // Only with the auth keys in the model (see the note there): the generator knows values by their keys.
-  ...(VALUES_MODEL.children.auth ? AUTH_BASES : []),
+  ...AUTH_BASES,
 ];
 
 // ---------------------------------------------------------------------------------------------------------

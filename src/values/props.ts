@@ -11,7 +11,7 @@ import { Executor } from '../config/executor';
 import { ContainerImage, ImagePullPolicy } from '../config/image';
 import { IngressTls, IssuerKind } from '../config/ingress';
 import { SecretKeyRef } from '../config/secrets';
-import { authGroup, defaultValues, mergeValues, sortedEntries, Values } from './model';
+import { defaultValues, mergeValues, Values } from './model';
 
 /** Parses a memory-like quantity (`512Mi`, `8Gi`) from values, naming the key. */
 export function parseSize(key: string, q: string): Size {
@@ -83,9 +83,6 @@ function requiredRef(key: string, v: any): SecretKeyRef {
   return r;
 }
 
-/** The auth defaults: `auth` joins VALUES_MODEL (and so defaultValues()) once the generator can template checksum/auth. */
-const AUTH_DEFAULTS = defaultValues(authGroup());
-
 /** The OpenID Connect provider of `auth.oidc`: the preset named by `provider`, from the key of its name. */
 function oidcProvider(o: any): OidcProvider {
   switch (o.provider) {
@@ -105,8 +102,7 @@ function oidcProvider(o: any): OidcProvider {
 /** `auth`: the login mode with its settings; the values of the other modes are ignored. */
 function auth(a: any): AirflowAuth {
   const external = {
-    // Sorted like Helm's toJson prints a map: the chart and the constructs then write the same webserver_config.py.
-    roleMapping: Object.fromEntries(sortedEntries(a.roleMapping as Record<string, string[]>)),
+    roleMapping: a.roleMapping,
     syncRolesAtLogin: a.syncRolesAtLogin,
     selfRegistration: a.selfRegistration,
     defaultRole: str(a.defaultRole),
@@ -233,9 +229,10 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
         cidrs: rd.cidrs,
       }),
     redis: { image: image(v.images.redis), ...workload('redis', v.redis) },
-    auth: auth(mergeValues(AUTH_DEFAULTS, v.auth ?? {})),
+    auth: auth(v.auth),
     adminUser: {
-      enabled: v.adminUser.enabled,
+      // LDAP and OIDC logins do not check database passwords: a database admin would only be a shared password.
+      enabled: v.adminUser.enabled && v.auth.type === 'database',
       username: secretRef(v.adminUser.username),
       password: secretRef(v.adminUser.password),
       email: v.adminUser.email,

@@ -39,6 +39,11 @@ function throwsOf(fn: () => unknown): string {
 }
 
 const webserverConfig = (m: Manifest[]) => find(m, 'ConfigMap', 'airflow-config').data['webserver_config.py'];
+/** The api-server's plain environment variables (the login settings among them). */
+function apiEnv(m: Manifest[]): Record<string, string> {
+  const c = find(m, 'Deployment', 'airflow-api-server').spec.template.spec.containers[0];
+  return Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+}
 
 /** Every generated webserver_config.py variant. */
 const VARIANTS: Record<string, AirflowAuth> = {
@@ -98,9 +103,11 @@ describe('every generated webserver_config.py', () => {
   });
 
   test.each(Object.entries(VARIANTS))('%s: holds no secret value, only paths to mounted files', (_, auth) => {
-    const text = webserverConfig(synthAirflow({ auth }));
+    const m = synthAirflow({ auth });
+    const text = webserverConfig(m);
     expect(text).not.toMatch(/PASSWORD\s*=\s*"/);
     expect(text).not.toMatch(/"client_secret":\s*"/);
+    for (const [k, v] of Object.entries(apiEnv(m))) if (/SECRET|PASSWORD/.test(k)) expect([k, v]).toEqual([k, expect.stringMatching(/^\/opt\/airflow\/secrets\//)]);
   });
 });
 
@@ -108,35 +115,43 @@ describe('LDAP', () => {
   const m = synthAirflow({ auth: ldapAuth() });
   const text = webserverConfig(m);
 
-  test('FAB settings: LDAP over TLS with certificate verification, search account, mapping, sync, no default role', () => {
+  test('settings: LDAP over TLS, search account, mapping, sync, no default role, as the api-server\'s environment', () => {
     for (const line of [
       'AUTH_TYPE = AUTH_LDAP',
-      'AUTH_LDAP_SERVER = "ldaps://ldap.example.org"',
-      'AUTH_LDAP_USE_TLS = False',
-      'AUTH_LDAP_TLS_DEMAND = True',
+      'AUTH_LDAP_SERVER = _env("LDAP_HOST")',
+      'AUTH_LDAP_TLS_DEMAND = AUTH_LDAP_USE_TLS or AUTH_LDAP_SERVER.startswith("ldaps://")',
       'AUTH_LDAP_ALLOW_SELF_SIGNED = False',
-      'AUTH_LDAP_TLS_CACERTFILE = _secret_path("ldap-ca", "ca.crt")',
-      'AUTH_LDAP_BIND_USER = "cn=airflow,ou=services,dc=example,dc=org"',
-      'AUTH_LDAP_BIND_PASSWORD = _secret("ldap-bind-password", "password")',
-      'AUTH_LDAP_SEARCH = "ou=people,dc=example,dc=org"',
-      'AUTH_LDAP_SEARCH_FILTER = "(objectClass=inetOrgPerson)"',
-      'AUTH_LDAP_UID_FIELD = "uid"',
-      'AUTH_LDAP_GROUP_FIELD = "memberOf"',
-      `AUTH_ROLES_MAPPING = {"${ADMINS}": ["Admin"]}`,
-      'AUTH_ROLES_SYNC_AT_LOGIN = True',
-      'AUTH_USER_REGISTRATION = True',
-      'AUTH_USER_REGISTRATION_ROLE = None',
-      '_GROUP_BASE = "ou=groups,dc=example,dc=org"',
+      '    AUTH_LDAP_BIND_PASSWORD = _read("LDAP_BIND_PASSWORD_FILE")',
       'SECURITY_MANAGER_CLASS = CdkAirflowSecurityManager',
     ]) expect(text.split('\n')).toContain(line);
+    const env = apiEnv(m);
+    expect(env).toMatchObject({
+      LDAP_HOST: 'ldaps://ldap.example.org',
+      LDAP_USE_TLS: 'false',
+      LDAP_CA_CERT_FILE: '/opt/airflow/secrets/ldap-ca/ca.crt',
+      LDAP_BIND_DN: 'cn=airflow,ou=services,dc=example,dc=org',
+      LDAP_BIND_PASSWORD_FILE: '/opt/airflow/secrets/ldap-bind-password/password',
+      LDAP_USER_BASE: 'ou=people,dc=example,dc=org',
+      LDAP_USER_OBJECT_CLASS: 'inetOrgPerson',
+      LDAP_USERNAME_ATTRIBUTE: 'uid',
+      LDAP_USER_GROUP_ATTRIBUTE: 'memberOf',
+      LDAP_GROUP_BASE: 'ou=groups,dc=example,dc=org',
+      AUTH_ROLES_MAPPING: `{"${ADMINS}":["Admin"]}`,
+      AUTH_ROLES_SYNC_AT_LOGIN: 'true',
+      AUTH_USER_REGISTRATION: 'true',
+    });
+    expect(env.AUTH_USER_REGISTRATION_ROLE).toBeUndefined();
+    // The settings are the process's: the init container does not get them.
+    const init = find(m, 'Deployment', 'airflow-api-server').spec.template.spec.initContainers[0];
+    expect(JSON.stringify(init.env)).not.toContain('LDAP_');
   });
 
-  test('StartTLS sets AUTH_LDAP_USE_TLS', () => {
-    const t = webserverConfig(synthAirflow({ auth: VARIANTS['ldap starttls, direct bind, memberOf, default role'] }));
-    expect(t).toContain('AUTH_LDAP_USE_TLS = True');
-    expect(t).toContain('AUTH_USER_REGISTRATION_ROLE = "Viewer"');
-    expect(t).toContain('_GROUP_BASE = None');
-    expect(t).not.toContain('AUTH_LDAP_BIND_USER');
+  test('the file is the same for every LDAP configuration; StartTLS, a default role and direct bind are settings', () => {
+    const other = synthAirflow({ auth: VARIANTS['ldap starttls, direct bind, memberOf, default role'] });
+    expect(webserverConfig(other)).toBe(text);
+    const env = apiEnv(other);
+    expect(env).toMatchObject({ LDAP_USE_TLS: 'true', AUTH_USER_REGISTRATION_ROLE: 'Viewer', AUTH_ROLES_SYNC_AT_LOGIN: 'false' });
+    for (const unset of ['LDAP_GROUP_BASE', 'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD_FILE', 'LDAP_CA_CERT_FILE']) expect(env[unset]).toBeUndefined();
   });
 
   test('the bind password and the CA reach only the api-server, as read-only files', () => {
@@ -153,17 +168,19 @@ describe('LDAP', () => {
       { name: 'ldap-ca', mountPath: '/opt/airflow/secrets/ldap-ca', readOnly: true },
       { name: 'ldap-bind-password', mountPath: '/opt/airflow/secrets/ldap-bind-password', readOnly: true },
     ]));
-    // Never as environment, never in an init container.
-    for (const c of containersOf(api)) expect(JSON.stringify(c.env ?? [])).not.toContain('ldap-bind');
+    // Never as environment (only the file's path is), never in an init container.
+    for (const c of containersOf(api)) expect((c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef?.name?.startsWith('ldap-'))).toEqual([]);
     expect(JSON.stringify(api.initContainers)).not.toContain('ldap-');
   });
 
-  test('a changed login configuration rolls the api-server (checksum/auth)', () => {
-    const a = find(m, 'Deployment', 'airflow-api-server').spec.template.metadata.annotations['checksum/auth'];
-    const other = synthAirflow({ auth: ldapAuth({ syncRolesAtLogin: false }) });
-    const b = find(other, 'Deployment', 'airflow-api-server').spec.template.metadata.annotations['checksum/auth'];
+  test('a changed login configuration rolls the api-server: settings through the pod template, the file through checksum/auth', () => {
+    const template = (x: Manifest[]) => find(x, 'Deployment', 'airflow-api-server').spec.template;
+    const a = template(m).metadata.annotations['checksum/auth'];
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(b).not.toBe(a);
+    const other = synthAirflow({ auth: ldapAuth({ syncRolesAtLogin: false }) });
+    expect(template(other)).not.toEqual(template(m));
+    expect(template(other).metadata.annotations['checksum/auth']).toBe(a);
+    expect(template(synthAirflow({ auth: VARIANTS['oidc generic'] })).metadata.annotations['checksum/auth']).not.toBe(a);
   });
 
   test('no shared admin password: the admin Job is off unless enabled explicitly (then without LDAP settings)', () => {
@@ -187,8 +204,8 @@ describe('LDAP', () => {
     expect(d.referenceSettings()).toEqual({
       LDAP_HOST: 'ldap://ldap.example.org:1389', LDAP_USE_TLS: 'true', LDAP_BIND_DN: 'cn=airflow,ou=services,dc=example,dc=org',
       LDAP_USER_BASE: 'ou=people,dc=example,dc=org', LDAP_USERNAME_ATTRIBUTE: 'uid', LDAP_USER_OBJECT_CLASS: 'inetOrgPerson',
-      LDAP_EMAIL_ATTRIBUTE: 'mail', LDAP_GROUP_OBJECT_CLASS: 'groupOfNames', LDAP_GROUP_ATTRIBUTE: 'member',
-      LDAP_GROUP_BASE: 'ou=groups,dc=example,dc=org',
+      LDAP_EMAIL_ATTRIBUTE: 'mail', LDAP_FIRSTNAME_ATTRIBUTE: 'givenName', LDAP_LASTNAME_ATTRIBUTE: 'sn', LDAP_USER_GROUP_ATTRIBUTE: 'memberOf',
+      LDAP_GROUP_OBJECT_CLASS: 'groupOfNames', LDAP_GROUP_ATTRIBUTE: 'member', LDAP_GROUP_BASE: 'ou=groups,dc=example,dc=org',
     });
     expect(new LdapDirectory(directoryProps).port).toBe(636);
   });
@@ -199,29 +216,41 @@ describe('OIDC', () => {
     const m = synthAirflow({ auth: VARIANTS['oidc generic'] });
     const text = webserverConfig(m);
     expect(text).toContain('AUTH_TYPE = AUTH_OAUTH');
-    expect(text).toContain('"client_secret": _secret("oauth-client-secret", "client-secret"),');
-    expect(text).toContain('"server_metadata_url": "https://idp.example.org/.well-known/openid-configuration",');
-    expect(text).toContain('"client_kwargs": {"scope": "openid email profile"},');
-    expect(text).toContain('_PROVIDER = "oidc"');
-    expect(text).toContain('_GROUPS_CLAIM = "realm_access.roles"');
+    expect(text).toContain('    "client_secret": _read("OAUTH_CLIENT_SECRET_FILE"),');
+    expect(apiEnv(m)).toEqual(expect.objectContaining({
+      OAUTH_PROVIDER: 'oidc',
+      OAUTH_CLIENT_ID: 'airflow',
+      OAUTH_CLIENT_SECRET_FILE: '/opt/airflow/secrets/oauth-client-secret/client-secret',
+      OAUTH_SERVER_METADATA_URL: 'https://idp.example.org/.well-known/openid-configuration',
+      OAUTH_SCOPE: 'openid email profile',
+      OAUTH_USERNAME_CLAIM: 'preferred_username',
+      OAUTH_GROUPS_CLAIM: 'realm_access.roles',
+      AUTH_ROLES_MAPPING: '{"admins":["Admin"]}',
+    }));
+    expect(apiEnv(m).OAUTH_API_BASE_URL).toBeUndefined();
     const pods = podTemplates(m).filter((p) => (p.spec.volumes ?? []).some((v: any) => v.secret?.secretName === 'oidc'));
     expect(pods.map((p) => p.component)).toEqual(['api-server']);
   });
 
   test('presets use FAB\'s own providers with the right endpoints', () => {
-    const azure = webserverConfig(synthAirflow({ auth: VARIANTS['oidc azure'] }));
-    expect(azure).toContain('"name": "azure",');
-    expect(azure).toContain('"api_base_url": "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2",');
-    expect(azure).toContain('"tenant_id": "11111111-2222-3333-4444-555555555555"');
-    expect(azure).toContain('AUTH_OAUTH_ROLE_KEYS = {"azure": "roles"}');
-    expect(azure).toContain('_PROVIDER = None');
-    const okta = webserverConfig(synthAirflow({ auth: VARIANTS['oidc okta'] }));
-    expect(okta).toContain('"api_base_url": "https://example.okta.com/oauth2/aus1/v1/",');
-    expect(okta).toContain('"server_metadata_url": "https://example.okta.com/oauth2/aus1/.well-known/openid-configuration",');
-    expect(okta).toContain('"scope": "openid email profile groups"');
-    const kc = webserverConfig(synthAirflow({ auth: VARIANTS['oidc keycloak'] }));
-    expect(kc).toContain('"api_base_url": "https://sso.example.org/realms/corp/protocol/",');
-    expect(kc).toContain('"server_metadata_url": "https://sso.example.org/realms/corp/.well-known/openid-configuration",');
+    const azure = synthAirflow({ auth: VARIANTS['oidc azure'] });
+    expect(apiEnv(azure)).toEqual(expect.objectContaining({
+      OAUTH_PROVIDER: 'azure',
+      OAUTH_API_BASE_URL: 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2',
+      OAUTH_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+      OAUTH_ROLES_CLAIM: 'roles',
+    }));
+    expect(apiEnv(azure).OAUTH_GROUPS_CLAIM).toBeUndefined();
+    expect(apiEnv(synthAirflow({ auth: VARIANTS['oidc okta'] }))).toEqual(expect.objectContaining({
+      OAUTH_PROVIDER: 'okta',
+      OAUTH_API_BASE_URL: 'https://example.okta.com/oauth2/aus1/v1/',
+      OAUTH_SERVER_METADATA_URL: 'https://example.okta.com/oauth2/aus1/.well-known/openid-configuration',
+      OAUTH_SCOPE: 'openid email profile groups',
+    }));
+    expect(apiEnv(synthAirflow({ auth: VARIANTS['oidc keycloak'] }))).toEqual(expect.objectContaining({
+      OAUTH_API_BASE_URL: 'https://sso.example.org/realms/corp/protocol/',
+      OAUTH_SERVER_METADATA_URL: 'https://sso.example.org/realms/corp/.well-known/openid-configuration',
+    }));
   });
 });
 

@@ -65,6 +65,41 @@ const TOGGLES: Record<string, Values> = {
     workers: { replicas: 5, concurrency: 8, queues: ['default', 'gpu'], logVolumeSize: '2048Mi', terminationGracePeriodSeconds: 900 },
     jobs: { ttlSecondsAfterFinished: 600 }, postgres: { storageSize: '20480Mi', storageClassName: 'fast' },
   },
+  'ldap: ldaps, CA, search account, group search, own attributes': {
+    auth: {
+      type: 'ldap', roleMapping: { 'cn=admins,ou=groups,dc=corp,dc=example': ['Admin'], 'cn=ops,ou=groups,dc=corp,dc=example': ['Op', 'Viewer'] },
+      ldap: {
+        url: 'ldaps://ldap.corp.example:1636', caCertificate: { existingSecret: 'corp-ca', key: 'root.pem' },
+        bindDn: 'cn=airflow,ou=services,dc=corp,dc=example', bindPassword: { existingSecret: 'ldap-bind', key: 'pw' },
+        userBase: 'ou=people,dc=corp,dc=example', usernameAttribute: 'sAMAccountName', userObjectClass: 'user', emailAttribute: 'userPrincipalName',
+        groupBase: 'ou=groups,dc=corp,dc=example', groupObjectClass: 'group', groupMemberAttribute: 'uniqueMember',
+      },
+    },
+  },
+  'ldap: StartTLS, direct bind, memberOf, default role, no sync': {
+    auth: { type: 'ldap', defaultRole: 'Viewer', syncRolesAtLogin: false, ldap: { url: 'ldap://10.0.0.7', startTls: true, userBase: 'dc=example,dc=org' } },
+  },
+  'ldap: insecure, posixGroup, no self-registration': {
+    auth: {
+      type: 'ldap', selfRegistration: false, roleMapping: { 'cn=ops,ou=groups,dc=example,dc=org': ['User'] },
+      ldap: { url: 'ldap://ldap.example.org', allowInsecureLdap: true, bindDn: 'cn=ro,dc=example,dc=org', bindPassword: { existingSecret: 'ro' }, userBase: 'dc=example,dc=org', groupBase: 'ou=groups,dc=example,dc=org', groupObjectClass: 'posixGroup', groupMemberAttribute: 'memberUid' },
+    },
+  },
+  'oidc: generic provider with its own claims': {
+    auth: {
+      type: 'oidc', roleMapping: { 'airflow-admins': ['Admin'] },
+      oidc: { clientId: 'airflow', clientSecret: { existingSecret: 'oidc' }, scopes: ['openid', 'email', 'groups'], generic: { discoveryUrl: 'https://sso.example.org/realms/x/.well-known/openid-configuration', name: 'corp-sso', usernameClaim: 'email', groupsClaim: 'realm_access.roles' } },
+    },
+  },
+  'oidc: Entra ID': {
+    auth: { type: 'oidc', defaultRole: 'Viewer', oidc: { provider: 'azureEntraId', clientId: 'app-id', clientSecret: { existingSecret: 'entra', key: 'secret' }, azureEntraId: { tenantId: 'contoso.onmicrosoft.com', rolesClaim: 'groups' } } },
+  },
+  'oidc: Okta with an authorization server': {
+    auth: { type: 'oidc', roleMapping: { Everyone: ['User'] }, oidc: { provider: 'okta', clientId: '0oa1', clientSecret: { existingSecret: 'okta' }, okta: { domain: 'corp.okta.com', authorizationServerId: 'aus9' } } },
+  },
+  'oidc: Keycloak': {
+    auth: { type: 'oidc', roleMapping: { '/airflow/admins': ['Admin'] }, oidc: { provider: 'keycloak', clientId: 'airflow', clientSecret: { existingSecret: 'kc' }, keycloak: { url: 'https://kc.example.org/auth', realm: 'corp' } } },
+  },
   'airflow config with Jinja': { config: { core: { parallelism: 64 }, logging: { log_filename_template: '{{ ti.dag_id }}/{{ ti.task_id }}/{{ try_number }}.log' }, webserver: { instance_name: 'Data "prod"' } } },
 };
 

@@ -74,6 +74,19 @@ function placeSecrets(api: any, home: string, values: Record<string, string>) {
   }
 }
 
+/**
+ * The api-server's login settings (plain environment variables: LDAP_*, OAUTH_*, AUTH_*), with the pod's
+ * `/opt/airflow/` (where secrets are mounted) pointed at `home`, as placeSecrets lays them out.
+ */
+function loginEnv(api: any, home: string): Record<string, string> {
+  const main = api.spec.template.spec.containers.find((c: any) => c.name === 'api-server');
+  const out: Record<string, string> = {};
+  for (const e of main.env) {
+    if (e.value !== undefined && /^(LDAP|OAUTH|AUTH)_/.test(e.name)) out[e.name] = e.value.replace(/^\/opt\/airflow\//, `${home}/`);
+  }
+  return out;
+}
+
 const stack = new Stack(authStack());
 const env: Record<string, string> = {};
 let apiUrl = '';
@@ -186,6 +199,7 @@ beforeAll(async () => {
     // Loopback only (the pod listens on all interfaces of its own network namespace).
     AIRFLOW__API__HOST: '127.0.0.1',
     PYTHONDONTWRITEBYTECODE: '1',
+    ...loginEnv(api, home),
   });
 
   t = Date.now();
@@ -215,7 +229,8 @@ afterAll(async () => {
 describe('generated LDAP configuration', () => {
   test('holds no secret: the bind password is read from the mounted file', () => {
     expect(configMap.data['webserver_config.py']).not.toContain(BIND_PASSWORD);
-    expect(configMap.data['webserver_config.py']).toContain('_secret("ldap-bind-password", "password")');
+    expect(JSON.stringify(ldapHome.api)).not.toContain(BIND_PASSWORD);
+    expect(configMap.data['webserver_config.py']).toContain('AUTH_LDAP_BIND_PASSWORD = _read("LDAP_BIND_PASSWORD_FILE")');
   });
 });
 
@@ -302,7 +317,7 @@ app = create_app(enable_plugins=False)
 with app.app_context():
     user = app.appbuilder.sm.auth_user_ldap("alice", ${JSON.stringify(PASSWORDS.alice)}, rotate_session_id=False)
     print("result " + json.dumps(None if user is None else user.username))
-`, { AIRFLOW_HOME: home });
+`, { AIRFLOW_HOME: home, ...loginEnv(ldapHome.api, home) });
     expect(out.split('\n').find((l) => l.startsWith('result '))).toBe('result null');
   }, 120_000);
 });
@@ -341,7 +356,7 @@ with app.app_context():
         "frank": login({"sub": "s2", "preferred_username": "frank", "realm_access": {"roles": ["other"]}}),
         "grace": login({"sub": "s3", "preferred_username": "grace", "realm_access": {"roles": ["airflow-admins"]}}),
     }))
-`, { AIRFLOW_HOME: home });
+`, { AIRFLOW_HOME: home, ...loginEnv(api, home) });
     const r = JSON.parse(out.split('\n').find((l) => l.startsWith('result '))!.slice(7));
     expect(r.class).toBe('CdkAirflowSecurityManager');
     expect(r.client_secret).toBe('oidc-secret-value');

@@ -57,11 +57,15 @@ describe('every pod of every example and variant', () => {
     // Pinned image: a tag other than latest, or a digest.
     expect(c.container.image).toMatch(/(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[a-f0-9]{64})$/);
     expect(c.container.image).not.toMatch(/:latest$/);
-    // No secret value inline: every env var that names a secret takes it from a Secret.
+    // No secret value inline: every env var that names a secret takes it from a Secret, or names a file under
+    // a read-only mount of a Secret volume (POSTGRES_PASSWORD_FILE, LDAP_BIND_PASSWORD_FILE).
+    const secretVolumes = new Set((c.spec.volumes ?? []).filter((v: any) => v.secret).map((v: any) => v.name));
+    const secretMounts = (c.container.volumeMounts ?? []).filter((m: any) => secretVolumes.has(m.name) && m.readOnly).map((m: any) => `${m.mountPath}/`);
     for (const e of c.container.env ?? []) {
       if (/PASSWORD|SECRET|FERNET|TOKEN/.test(e.name)) {
-        // From a Secret, or a path to a mounted Secret file (POSTGRES_PASSWORD_FILE).
-        expect(e.valueFrom?.secretKeyRef ?? e.value?.match(/^\/run\/secrets\//)).toBeTruthy();
+        const fromSecret = e.valueFrom?.secretKeyRef !== undefined;
+        const secretFile = typeof e.value === 'string' && /_FILE$/.test(e.name) && secretMounts.some((m: string) => e.value.startsWith(m));
+        expect({ name: e.name, fromSecret, secretFile }).toEqual({ name: e.name, fromSecret: !secretFile, secretFile: !fromSecret });
       }
     }
     // /tmp is always writable (Python, libpq and Celery use it) and every writable path is a declared volume.

@@ -8,7 +8,7 @@ import { propsFromValues } from '../../src/values/props';
  * objects (webserver_config.py, the api-server's Secret mounts, the relaxed defaults).
  */
 const RELEASE = { releaseName: 'airflow', namespace: 'airflow' };
-// The admin user is left out on both sides: the values create it unless told not to (adminUser.enabled: true).
+// The admin user is left out on both sides: with database login the values create it unless told not to.
 const NO_ADMIN = { adminUser: { enabled: false } };
 
 function fromValues(values: Values) {
@@ -104,9 +104,23 @@ describe('auth values', () => {
   });
 
   test('roleMapping keys are sorted the way Helm prints a map, so the chart and the constructs agree', () => {
-    const unsorted = { 'cn=zeta,dc=example,dc=org': ['Op'], 'cn=Alpha,dc=example,dc=org': ['Admin'], 'cn=alpha,dc=example,dc=org': ['User'] };
-    const text = config(fromValues({ auth: { type: 'ldap', roleMapping: unsorted, ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }).manifests);
-    expect(text).toContain('AUTH_ROLES_MAPPING = {"cn=Alpha,dc=example,dc=org": ["Admin"], "cn=alpha,dc=example,dc=org": ["User"], "cn=zeta,dc=example,dc=org": ["Op"]}');
+    const unsorted = { 'cn=zeta,dc=example,dc=org': ['Op'], 'cn=Alpha,dc=example,dc=org': ['Admin'], 'cn=alpha,dc=example,dc=org': ['User'], 'cn=10,dc=example,dc=org': ['Viewer'] };
+    const ldap = { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' };
+    const mapping = (m: any[]) => m.find((o) => o.kind === 'Deployment' && o.metadata.name === 'airflow-api-server')
+      .spec.template.spec.containers[0].env.find((e: any) => e.name === 'AUTH_ROLES_MAPPING').value;
+    const sorted = '{"cn=10,dc=example,dc=org":["Viewer"],"cn=Alpha,dc=example,dc=org":["Admin"],"cn=alpha,dc=example,dc=org":["User"],"cn=zeta,dc=example,dc=org":["Op"]}';
+    expect(mapping(fromValues({ auth: { type: 'ldap', roleMapping: unsorted, ldap } }).manifests)).toBe(sorted);
+    const reversed = Object.fromEntries(Object.entries(unsorted).reverse());
+    expect(mapping(fromTypeScript(AirflowAuth.ldap({ directory: new LdapDirectory(ldap), roleMapping: reversed })).manifests)).toBe(sorted);
+  });
+
+  test('values create the admin user with database login only (LDAP and OIDC do not check database passwords)', () => {
+    const ldap = { auth: { type: 'ldap', defaultRole: 'Viewer', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } };
+    const jobs = (v: Values) => Testing.synth(new AirflowChart(Testing.app(), 'airflow', propsFromValues(v, RELEASE)))
+      .filter((o: any) => o.kind === 'Job').map((o: any) => o.metadata.name.replace(/-[0-9a-f]{8}$/, ''));
+    expect(jobs({})).toContain('airflow-create-user');
+    expect(jobs(ldap)).not.toContain('airflow-create-user');
+    expect(jobs({ ...ldap, adminUser: { enabled: true } })).not.toContain('airflow-create-user');
   });
 
   test('throws if a values login mode is unknown, naming the key', () => {
