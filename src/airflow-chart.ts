@@ -486,6 +486,8 @@ export class AirflowChart extends Chart {
     const api = this.apiServer.workload;
     const ingressController = ExternalPeer.namespaces(props.ingress?.controllerNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'ingress-nginx' }, undefined, 'the ingress controller');
     if (props.ingress) api.connections.allowFrom(ingressController);
+    // LDAP binds and searches, OIDC discovery, token and key requests: from the api-server only.
+    if (auth.egress) api.connections.allowTo(ExternalPeer.cidrs(auth.egress.cidrs, auth.egress.description), NetworkPort.tcp(auth.egress.port));
     const dbClients: INetworkEndpoint[] = [api, this.scheduler.workload, this.dagProcessor.workload, this.triggerer.workload, migrations, ...(createUser ? [createUser] : []), ...(syncRoles ? [syncRoles] : [])];
     for (const c of dbClients) {
       if (this.postgres) c.connections.allowTo(this.postgres.workload);

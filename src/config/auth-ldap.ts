@@ -1,3 +1,4 @@
+import { validateCidrs } from './database';
 import { SecretKeyRef } from './secrets';
 
 /** How the connection to an LDAP directory is protected. */
@@ -94,6 +95,12 @@ export interface LdapDirectoryProps {
    * @default 'member'
    */
   readonly groupMemberAttribute?: string;
+  /**
+   * CIDRs the directory's addresses are in: with NetworkPolicies on, the api-server may reach them on the
+   * directory's port (from `url`) only.
+   * @default ['0.0.0.0/0'] - any address, on that port only
+   */
+  readonly cidrs?: string[];
 }
 
 const ATTRIBUTE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
@@ -127,6 +134,8 @@ export class LdapDirectory {
   public readonly groupBase?: string;
   public readonly groupObjectClass: string;
   public readonly groupMemberAttribute: string;
+  /** CIDRs the directory's addresses are in (NetworkPolicy egress on {@link port}). */
+  public readonly cidrs: string[];
 
   constructor(props: LdapDirectoryProps) {
     const p = 'LdapDirectory';
@@ -185,6 +194,8 @@ export class LdapDirectory {
     this.userGroupAttribute = attr('userGroupAttribute', props.userGroupAttribute, 'memberOf');
     this.groupObjectClass = attr('groupObjectClass', props.groupObjectClass, 'groupOfNames');
     this.groupMemberAttribute = attr('groupMemberAttribute', props.groupMemberAttribute, 'member');
+    this.cidrs = validateCidrs(`${p}.cidrs`, props.cidrs ?? ['0.0.0.0/0']);
+    if (this.cidrs.length === 0) throw new Error(`${p}.cidrs must name at least one CIDR (the directory's addresses); omit it for any address`);
   }
 
   /** Whether the connection is encrypted. */

@@ -3,6 +3,7 @@ import { LdapDirectory, LdapTransport } from './auth-ldap';
 import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
 import { DATABASE_WEBSERVER_CONFIG, LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG } from './auth-webserver-config';
 import { AIRFLOW_HOME } from './dags';
+import { validateCidrs } from './database';
 import { SecretKeyRef } from './secrets';
 
 export * from './auth-ldap';
@@ -202,6 +203,12 @@ export class OidcProvider {
     public readonly _rolesClaim?: string,
   ) {}
 
+  /** The provider's HTTPS port (the discovery document's; the endpoints of every preset are on the same host). */
+  public get port(): number {
+    const m = /^https:\/\/[^/:]+(?::(\d+))?/.exec(this._remoteApp.server_metadata_url);
+    return m?.[1] ? Number(m[1]) : 443;
+  }
+
   /** Whether the generated security manager reads the claims (FAB has no built-in handling for it). */
   public get isGeneric(): boolean {
     return this._claims !== undefined;
@@ -221,6 +228,20 @@ export interface OidcAuthOptions extends ExternalAuthOptions {
    * @default - `openid email profile` (Okta adds `groups`)
    */
   readonly scopes?: string[];
+  /**
+   * CIDRs the provider's addresses are in: with NetworkPolicies on, the api-server may reach them on the
+   * provider's HTTPS port only (443, or the port of its URL).
+   * @default ['0.0.0.0/0'] - any address, on that port only (a cloud provider's addresses change)
+   */
+  readonly providerCidrs?: string[];
+}
+
+/** Where the api-server's login reaches out to (NetworkPolicy egress). */
+export interface AuthEgress {
+  /** What is reached, for the policy's description. */
+  readonly description: string;
+  readonly cidrs: string[];
+  readonly port: number;
 }
 
 /** A Secret key the api-server needs as a file. */
@@ -291,6 +312,8 @@ export class AirflowAuth {
   public readonly relaxedDefaults: string[] = [];
   /** The LDAP directory (LDAP only). */
   public readonly directory?: LdapDirectory;
+  /** The directory or identity provider the api-server connects to (none for database login). */
+  public readonly egress?: AuthEgress;
 
   private constructor(public readonly kind: AuthKind, prop: string, options: DatabaseAuthOptions | LdapAuthOptions | OidcAuthOptions) {
     this.roleSync = roleSyncSpecs(`${prop} roles`, options.roles ?? []);
@@ -352,6 +375,7 @@ export class AirflowAuth {
       }
       if (d.caCertificate) this.secretFiles.push({ volume: 'ldap-ca', ref: d.caCertificate });
       if (d.bindPassword) this.secretFiles.push({ volume: 'ldap-bind-password', ref: d.bindPassword });
+      this.egress = { description: 'the LDAP directory', cidrs: d.cidrs, port: d.port };
       this.webserverConfig = LDAP_WEBSERVER_CONFIG;
       this.env = envList(this.ldapEnv(d, common));
     } else {
@@ -372,6 +396,9 @@ export class AirflowAuth {
       if (o.provider.isGeneric && !scopes.includes('openid')) {
         throw new Error(`${prop} scopes must include 'openid' for a generic OIDC provider (users come from the validated ID token), got ${JSON.stringify(scopes)}`);
       }
+      const cidrs = validateCidrs(`${prop} providerCidrs`, o.providerCidrs ?? ['0.0.0.0/0']);
+      if (cidrs.length === 0) throw new Error(`${prop} providerCidrs must name at least one CIDR; omit it for any address`);
+      this.egress = { description: 'the identity provider', cidrs, port: o.provider.port };
       this.secretFiles.push({ volume: 'oauth-client-secret', ref: o.clientSecret });
       this.webserverConfig = OIDC_WEBSERVER_CONFIG;
       this.env = envList(this.oidcEnv(o.provider, o.clientId, scopes, common));

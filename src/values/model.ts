@@ -331,14 +331,14 @@ const scopes = (defaults: string[]): DerivedForm => ({
  */
 const AUTH_REQUIRED = {
   roleMapping: { 'cn=base-admins,ou=base-groups,dc=base,dc=net': ['Admin'] },
-  ldap: { url: 'ldaps://base-ldap.example.net', userBase: 'ou=base-people,dc=base,dc=net' },
+  ldap: { url: 'ldaps://base-ldap.example.net:6636', userBase: 'ou=base-people,dc=base,dc=net' },
   oidc: {
     clientId: 'base-oidc-client',
     clientSecret: { existingSecret: 'base-oidc-secret', key: 'base-client-pw' },
-    generic: { discoveryUrl: 'https://base-sso.example.net/.well-known/openid-configuration' },
+    generic: { discoveryUrl: 'https://base-sso.example.net:7443/.well-known/openid-configuration' },
     azureEntraId: { tenantId: 'base-tenant.example.net' },
     okta: { domain: 'base-okta.example.net' },
-    keycloak: { url: 'https://base-keycloak.example.net', realm: 'base-realm' },
+    keycloak: { url: 'https://base-keycloak.example.net:7444', realm: 'base-realm' },
   },
 };
 const AUTH_LDAP = { auth: { type: 'ldap', ...AUTH_REQUIRED } };
@@ -352,12 +352,29 @@ const LDAP_CA_SETTINGS = { auth: { ldap: { caCertificate: { existingSecret: 'bas
 const LDAP_BIND = mergeValues(AUTH_LDAP, LDAP_BIND_SETTINGS);
 const LDAP_CA = mergeValues(AUTH_LDAP, LDAP_CA_SETTINGS);
 /** Plain ldap:// (with startTls, or allowInsecureLdap). */
-const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://base-ldap-plain.example.net' } } };
+const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://base-ldap-plain.example.net:3389' } } };
 
 /** A login setting the api-server's environment holds as-is (or inside a URL). */
-function authScalar(def: string, description: string, value: string, context: Values, pattern: string, verify?: string, schema: Record<string, unknown> = {}): ValueLeaf {
-  return leaf('string', def, description, { kind: 'scalar', value, context, verify }, { pattern: def === '' ? `^$|${pattern}` : pattern, ...schema });
+function authScalar(def: string, description: string, value: string, context: Values, pattern: string, verify?: string, schema: Record<string, unknown> = {}, forms?: DerivedForm[]): ValueLeaf {
+  return leaf('string', def, description, { kind: 'scalar', value, context, verify, forms }, { pattern: def === '' ? `^$|${pattern}` : pattern, ...schema });
 }
+
+/** The port of an ldap(s):// URL (the NetworkPolicy egress to the directory). */
+const LDAP_PORT: DerivedForm = {
+  helm: 'int (default (ternary "636" "389" (hasPrefix "ldaps://" %s)) (trimPrefix ":" (regexFind ":[0-9]+$" %s)))',
+  js: (v: string) => {
+    const m = /:(\d+)$/.exec(v);
+    return m ? Number(m[1]) : v.startsWith('ldaps://') ? 636 : 389;
+  },
+};
+/** The port of an https:// URL (the NetworkPolicy egress to the identity provider). */
+const HTTPS_PORT: DerivedForm = {
+  helm: 'int (default "443" (trimPrefix ":" (regexFind ":[0-9]+$" (regexFind "^https://[^/]+" %s))))',
+  js: (v: string) => {
+    const m = /^https:\/\/[^/:]+:(\d+)/.exec(v);
+    return m ? Number(m[1]) : 443;
+  },
+};
 
 /**
  * The structures the login settings take (each mode and provider sets its own environment variables; a directory CA
@@ -411,7 +428,7 @@ export function authGroup(): ValueGroup {
       { enum: ['', ...BUILTIN_ROLES.filter((r) => r !== 'Admin')] }),
     ldap: group('LDAP directory (auth.type ldap). TLS is required: ldaps://, or ldap:// with startTls; the certificate is always verified.', {
       url: authScalar('', 'Server URI, ldaps://host[:port] or ldap://host[:port] (required; ldap:// needs startTls or allowInsecureLdap).',
-        'ldaps://probe-ldap.example.org:1636', AUTH_LDAP, LDAP_URL, 'ldaps://ldap2.example.net'),
+        'ldaps://probe-ldap.example.org:1636', AUTH_LDAP, LDAP_URL, 'ldaps://ldap2.example.net', {}, [LDAP_PORT]),
       startTls: leaf('boolean', false, 'Upgrade an ldap:// connection with StartTLS before any bind (not with ldaps://).',
         { kind: 'choice', values: [{ value: true, with: LDAP_PLAIN }], context: AUTH_LDAP }),
       allowInsecureLdap: leaf('boolean', false, 'Allow plain ldap:// without StartTLS: bind and user passwords cross the network in clear text. A relaxation of the secure defaults, warned about in NOTES.',
@@ -444,6 +461,8 @@ export function authGroup(): ValueGroup {
       groupObjectClass: authScalar('groupOfNames', 'Object class of group entries.', 'probeGroup', AUTH_LDAP, LDAP_ATTRIBUTE),
       groupMemberAttribute: authScalar('member', 'Attribute of a group listing its members: a member DN (member, uniqueMember), or the login name with memberUid (posixGroup).',
         'probeMember', AUTH_LDAP, LDAP_ATTRIBUTE),
+      cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the directory lives in: the api-server\'s NetworkPolicy egress, on the port of url.',
+        { kind: 'list', value: ['10.7.0.0/16', '10.8.0.0/16'], context: AUTH_LDAP }, { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
     }, undefined, isLdap),
     oidc: group('OpenID Connect (auth.type oidc): browser login through the provider, MFA as the provider enforces it.', {
       provider: leaf('string', 'generic', 'Provider: generic (any OpenID Connect provider with a discovery document), azureEntraId, okta or keycloak; each reads its settings from the key of its name.',
@@ -462,7 +481,7 @@ export function authGroup(): ValueGroup {
         { items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$' } }),
       generic: group('provider generic: any OpenID Connect provider; users and groups come from the validated ID token.', {
         discoveryUrl: authScalar('', 'OpenID discovery document, https://.../.well-known/openid-configuration (required).',
-          'https://probe-sso.example.org/realms/probe/.well-known/openid-configuration', AUTH_OIDC, HTTPS_URL, 'https://sso2.example.net/.well-known/openid-configuration'),
+          'https://probe-sso.example.org:8443/realms/probe/.well-known/openid-configuration', AUTH_OIDC, HTTPS_URL, 'https://sso2.example.net/.well-known/openid-configuration', {}, [HTTPS_PORT]),
         name: leaf('string', 'oidc', 'Provider name: the login button and the /auth/oauth-authorized/<name> redirect path.',
           { kind: 'scalar', value: 'probe-idp', context: AUTH_OIDC }, { pattern: '^[a-z][a-z0-9_-]{0,31}$', not: { enum: FAB_PROVIDERS } }),
         usernameClaim: authScalar('preferred_username', 'Claim holding the login name (dotted paths reach nested claims).', 'probe_login', AUTH_OIDC, CLAIM),
@@ -481,9 +500,11 @@ export function authGroup(): ValueGroup {
       }, undefined, provider('okta')),
       keycloak: group('provider keycloak: Keycloak (FAB\'s keycloak provider; add a group-membership mapper).', {
         url: authScalar('', 'Keycloak base URL, e.g. https://sso.example.com (add /auth before Keycloak 17; required).',
-          'https://probe-keycloak.example.org', oidcWith('keycloak'), HTTPS_URL, 'https://kc2.example.net/auth'),
+          'https://probe-keycloak.example.org:9443', oidcWith('keycloak'), HTTPS_URL, 'https://kc2.example.net/auth', {}, [HTTPS_PORT]),
         realm: authScalar('', 'Realm (required).', 'probe-realm', oidcWith('keycloak'), '^[A-Za-z0-9_.-]{1,255}$'),
       }, undefined, provider('keycloak')),
+      cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the provider lives in: the api-server\'s NetworkPolicy egress, on the provider\'s HTTPS port (443 or the port of its URL).',
+        { kind: 'list', value: ['10.9.0.0/16', '10.10.0.0/16'], context: AUTH_OIDC }, { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
     }, undefined, isOidc),
   });
 }

@@ -132,6 +132,7 @@ function auth(a: any): AirflowAuth {
           groupBase: str(l.groupBase),
           groupObjectClass: l.groupObjectClass,
           groupMemberAttribute: l.groupMemberAttribute,
+          cidrs: l.cidrs,
         }),
       });
     }
@@ -143,6 +144,7 @@ function auth(a: any): AirflowAuth {
         clientId: o.clientId,
         clientSecret: requiredRef('auth.oidc.clientSecret', o.clientSecret),
         scopes: nonEmpty(o.scopes),
+        providerCidrs: o.cidrs,
       });
     }
     default:

@@ -183,6 +183,24 @@ describe('LDAP', () => {
     expect(template(synthAirflow({ auth: VARIANTS['oidc generic'] })).metadata.annotations['checksum/auth']).not.toBe(a);
   });
 
+  test('with NetworkPolicies on, only the api-server may reach the directory, on its port, in its CIDRs', () => {
+    const egressTo = (x: Manifest[], port: number) => x.filter((o) => o.kind === 'NetworkPolicy')
+      .filter((p) => (p.spec.egress ?? []).some((r: any) => (r.ports ?? []).some((q: any) => q.port === port)))
+      .map((p) => [p.metadata.name, p.spec.egress.find((r: any) => r.ports.some((q: any) => q.port === port)).to.map((t: any) => t.ipBlock.cidr)]);
+    expect(egressTo(m, 636)).toEqual([['airflow-api-server', ['0.0.0.0/0']]]);
+    const placed = synthAirflow({ auth: ldapAuth({}, { url: 'ldaps://ldap.example.org:1636', cidrs: ['10.20.0.0/16', '10.21.0.0/16'] }) });
+    expect(egressTo(placed, 1636)).toEqual([['airflow-api-server', ['10.20.0.0/16', '10.21.0.0/16']]]);
+    expect(egressTo(synthAirflow({ auth: VARIANTS['ldap insecure, posixGroup'] }), 389)).toEqual([['airflow-api-server', ['0.0.0.0/0']]]);
+    // The secrets Job reaches the Kubernetes API on 443 too.
+    expect(egressTo(synthAirflow({ auth: VARIANTS['oidc generic'] }), 443).filter(([n]) => n !== 'airflow-secrets')).toEqual([['airflow-api-server', ['0.0.0.0/0']]]);
+    const kc = AirflowAuth.oidc({
+      provider: OidcProvider.keycloak({ url: 'https://sso.example.org:8443', realm: 'corp' }), clientId: 'airflow', clientSecret,
+      defaultRole: BuiltinRole.VIEWER, providerCidrs: ['192.0.2.10/32'],
+    });
+    expect(egressTo(synthAirflow({ auth: kc }), 8443)).toEqual([['airflow-api-server', ['192.0.2.10/32']]]);
+    expect(egressTo(synthAirflow(), 636)).toEqual([]);
+  });
+
   test('no shared admin password: the admin Job is off unless enabled explicitly (then without LDAP settings)', () => {
     expect(m.some((x) => x.kind === 'Job' && x.metadata.name.startsWith('airflow-create-user-'))).toBe(false);
     const withAdmin = synthAirflow({ auth: ldapAuth(), adminUser: { enabled: true } });
@@ -339,6 +357,9 @@ describe('bad input', () => {
     ['an http discovery URL', () => OidcProvider.generic({ discoveryUrl: 'http://x/.well-known/openid-configuration' }), /discoveryUrl must be an https:\/\/ URL/],
     ['a generic provider named like a FAB provider', () => OidcProvider.generic({ discoveryUrl: 'https://x/', name: 'okta' }), /'okta' is a provider FAB handles itself/],
     ['a tenant-agnostic Azure tenant', () => OidcProvider.azureEntraId({ tenantId: 'common' }), /tenantId must be your tenant's id/],
+    ['a directory CIDR that is not one', dir({ cidrs: ['ldap.example.org'] }), /LdapDirectory.cidrs must hold CIDRs like '10.0.0.0\/8', got 'ldap.example.org'/],
+    ['no directory CIDR', dir({ cidrs: [] }), /LdapDirectory.cidrs must name at least one CIDR/],
+    ['a provider CIDR that is not one', () => AirflowAuth.oidc({ provider: OidcProvider.okta({ domain: 'x.okta.com' }), clientId: 'a', clientSecret, defaultRole: 'Viewer', providerCidrs: ['10.0.0.0'] }), /providerCidrs must hold CIDRs/],
     ['an empty client id', () => AirflowAuth.oidc({ provider: OidcProvider.okta({ domain: 'x.okta.com' }), clientId: '', clientSecret, defaultRole: 'Viewer' }), /clientId must be the client id/],
   ])('throws if %s', (_, fn, message) => {
     expect(throwsOf(fn)).toMatch(message);

@@ -77,7 +77,7 @@ const TOGGLES: Record<string, Values> = {
     },
   },
   'ldap: StartTLS, direct bind, memberOf, default role, no sync': {
-    auth: { type: 'ldap', defaultRole: 'Viewer', syncRolesAtLogin: false, ldap: { url: 'ldap://10.0.0.7', startTls: true, userBase: 'dc=example,dc=org' } },
+    auth: { type: 'ldap', defaultRole: 'Viewer', syncRolesAtLogin: false, ldap: { url: 'ldap://10.0.0.7:1389', startTls: true, userBase: 'dc=example,dc=org', cidrs: ['10.0.0.7/32'] } },
   },
   'ldap: insecure, posixGroup, no self-registration': {
     auth: {
@@ -88,7 +88,7 @@ const TOGGLES: Record<string, Values> = {
   'oidc: generic provider with its own claims': {
     auth: {
       type: 'oidc', roleMapping: { 'airflow-admins': ['Admin'] },
-      oidc: { clientId: 'airflow', clientSecret: { existingSecret: 'oidc' }, scopes: ['openid', 'email', 'groups'], generic: { discoveryUrl: 'https://sso.example.org/realms/x/.well-known/openid-configuration', name: 'corp-sso', usernameClaim: 'email', groupsClaim: 'realm_access.roles' } },
+      oidc: { clientId: 'airflow', clientSecret: { existingSecret: 'oidc' }, scopes: ['openid', 'email', 'groups'], cidrs: ['192.0.2.0/24', '198.51.100.0/24'], generic: { discoveryUrl: 'https://sso.example.org:8443/realms/x/.well-known/openid-configuration', name: 'corp-sso', usernameClaim: 'email', groupsClaim: 'realm_access.roles' } },
     },
   },
   'oidc: Entra ID': {
