@@ -21,7 +21,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
 import * as YAML from 'yaml';
-import { allOptionalOn } from './all-on';
+import { chartAllOnValues } from './all-on';
 import {
   BenchmarkResult, evaluateTargets, LoadAverage, measured, notMeasured, renderReadmeSection, renderScaling, renderTable,
   Results, scalingFrom, spliceReadme, validateResults,
@@ -376,10 +376,7 @@ function helmBenchmarks(root: string, tmp: string, o: Options, emitted: string |
   } else {
     const valuesYaml = path.join(chartDir, 'values.yaml');
     if (!fs.existsSync(valuesYaml)) return [...results, notMeasured(allOn, 'failed', `${valuesYaml} does not exist`)];
-    const { values, flipped } = allOptionalOn(YAML.parse(fs.readFileSync(valuesYaml, 'utf8')));
-    // What an enabled Ingress requires (values.schema.json refuses it without a host and a TLS source).
-    const ingress = (values as any).ingress;
-    if (ingress?.enabled) Object.assign(ingress, { host: 'airflow.example.com', tls: { ...ingress.tls, certManager: { ...ingress.tls?.certManager, issuer: 'letsencrypt' } } });
+    const { values, flipped } = chartAllOnValues(YAML.parse(fs.readFileSync(valuesYaml, 'utf8')));
     if (flipped.length === 0) return [...results, notMeasured(allOn, 'skipped', 'values.yaml has no `enabled: false` switch to turn on')];
     valuesFile = path.join(tmp, 'all-on-values.yaml');
     fs.writeFileSync(valuesFile, YAML.stringify(values));

@@ -10,7 +10,9 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import * as os from 'os';
+import { parseAllDocuments, stringify } from 'yaml';
+import { chartRender, chartRenderValues } from './chart-renders';
 import { ensureSchemas, PINNED_K8S_VERSIONS, schemaLocationTemplate } from './generate-schemas';
 import { kubeconformBinary } from './kubeconform-cli';
 
@@ -82,7 +84,27 @@ describe('kubeconform strict validation, offline, Kubernetes 1.27..1.34', () => 
     }
   }, 10 * 60_000); // first run: go install (~80 s cold) + 8 spec downloads/conversions (~35 s)
 
+  // AND the chart as helm renders it, one file per render
+  let renders: string[] = [];
+  beforeAll(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeconform-helm-'));
+    renders = Object.keys(chartRenderValues()).map((name) => {
+      const file = path.join(dir, `${name.replace(/[^a-z0-9-]+/g, '_')}.yaml`);
+      fs.writeFileSync(file, chartRender(name).map((m) => stringify(m)).join('---\n'));
+      return file;
+    });
+  });
+
   describe.each(PINNED_K8S_VERSIONS.map((v) => [v]))('Kubernetes %s', (version) => {
+    test('the Helm chart rendered by helm (defaults, every optional component on) is valid: 0 errors, 0 invalid, 0 skipped', () => {
+      expect(renders.length).toBe(2);
+      const r = kubeconform(version, renders);
+      expect(r.report.resources ?? []).toEqual([]);
+      expect(r.report.summary).toEqual({ valid: countResources(renders), invalid: 0, errors: 0, skipped: 0 });
+      expect(countResources(renders)).toBeGreaterThan(60);
+      expect(r.status).toBe(0);
+    });
+
     test('every synthesized manifest is valid: 0 errors, 0 invalid, 0 skipped', () => {
       // GIVEN every dist/*.k8s.yaml
       const files = distFiles();

@@ -2,13 +2,13 @@
  * What the validators (scanners, the Pod Security Standards check) run on: named lists of manifests.
  * Each source is synthesized in memory, so a test never reads a stale dist/.
  *
- * To cover another output, add one entry to MANIFEST_SOURCES, e.g. the rendered Helm chart:
- *   { name: 'helm:default', manifests: () => parseAllDocuments(execFileSync('helm', ['template', 'airflow', 'charts/airflow'])) }
- * Every scanner test and every exception then applies to it.
+ * To cover another output, add one entry to MANIFEST_SOURCES: every scanner test and every exception then applies
+ * to it.
  */
 import { parse } from 'yaml';
 import { Manifest } from '../util';
 import { EXAMPLES } from '../../examples';
+import { chartRender, chartRenderValues } from './chart-renders';
 import { allOutputs, VARIANT_PROPS } from '../variants';
 
 export interface ManifestSource {
@@ -40,8 +40,14 @@ export function withTaskPods(manifests: Manifest[]): Manifest[] {
   return [...manifests, ...pods];
 }
 
-/** Every example and every variant of test/variants.ts (flower, KubernetesExecutor, LocalExecutor + ingress, ...). */
+/**
+ * Every example, every variant of test/variants.ts (flower, KubernetesExecutor, LocalExecutor + ingress, ...), and
+ * the Helm chart rendered by helm (default values, every optional component on).
+ */
 export const MANIFEST_SOURCES: ManifestSource[] = [
-  ...Object.keys(EXAMPLES).map((k) => `example:${k}`),
-  ...Object.keys(VARIANT_PROPS).map((k) => `variant:${k}`),
-].map((name) => ({ name, manifests: () => withTaskPods(allOutputs()[name]) }));
+  ...[
+    ...Object.keys(EXAMPLES).map((k) => `example:${k}`),
+    ...Object.keys(VARIANT_PROPS).map((k) => `variant:${k}`),
+  ].map((name) => ({ name, manifests: () => withTaskPods(allOutputs()[name]) })),
+  ...Object.keys(chartRenderValues()).map((name) => ({ name, manifests: () => withTaskPods(chartRender(name)) })),
+];
