@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { RoleSyncSpec, ROLE_SYNC_SCRIPT } from '../config/auth-roles';
+import { RoleSyncSpec, ROLE_SYNC_SCRIPT, sortedJson } from '../config/auth-roles';
 import { GeneratedSecret, SecretKeyRef } from '../config/secrets';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
@@ -293,7 +293,8 @@ export interface SyncRolesProps extends JobOptions {
 export class SyncRoles extends ReleaseJob {
   constructor(scope: Construct, id: string, props: SyncRolesProps) {
     const c = airflowJobContainer(props.release, 'sync-roles', { database: true }, ['python', '-c', ROLE_SYNC_SCRIPT], [
-      { name: 'ROLES_SPEC', value: JSON.stringify(props.roles) },
+      // The roles as declared, keys sorted: exactly what the chart's toJson prints for the same auth.roles values.
+      { name: 'ROLES_SPEC', value: sortedJson(props.roles) },
     ]);
     super(scope, id, {
       component: 'sync-roles',

@@ -82,7 +82,8 @@ export interface CustomRole {
   readonly permissions?: FabPermission[];
 }
 
-const ACTIONS = ['can_read', 'can_edit', 'can_create', 'can_delete', 'menu_access'];
+/** The FAB actions a raw {@link FabPermission} may name. */
+export const FAB_ACTIONS = ['can_read', 'can_edit', 'can_create', 'can_delete', 'menu_access'];
 const DAG_PREFIX = 'DAG:';
 const DAG_RUN_PREFIX = 'DAG Run:';
 
@@ -108,23 +109,50 @@ function perDag(access: DagAccess): [string, string][] {
   return [...edit, ['can_create', DAG_RUN_PREFIX]];
 }
 
-/** One role as the sync script reads it. */
+/**
+ * One declared role as the sync Job reads it: the declaration itself (the sync script turns it into permissions),
+ * empty lists left out. The Helm values `auth.roles` hold exactly this shape, so the chart passes them on with
+ * `toJson` and both give the same `ROLES_SPEC` (see {@link sortedJson}).
+ */
 export interface RoleSyncSpec {
   readonly name: string;
-  /** Global permissions, each `[action, resource]`. */
-  readonly permissions: string[][];
-  /** DAG grants; `perDag` lists `[action, resource prefix]` pairs the sync completes with each DAG id. */
-  readonly grants: RoleSyncGrant[];
+  /** @default - no DAG grant */
+  readonly dags?: RoleSyncGrant[];
+  /** @default - no raw permission */
+  readonly permissions?: RoleSyncPermission[];
 }
 
-/** One DAG grant of a {@link RoleSyncSpec}. */
+/** One DAG grant of a {@link RoleSyncSpec}: DAG ids or tags (never both), and the access level. */
 export interface RoleSyncGrant {
-  readonly dagIds: string[];
-  readonly tags: string[];
-  readonly perDag: string[][];
+  readonly access: string;
+  /** @default - none */
+  readonly dagIds?: string[];
+  /** @default - none */
+  readonly tags?: string[];
 }
 
-/** Validates declared roles (naming `prop`) and returns the sync specification. */
+/** One raw permission of a {@link RoleSyncSpec}. */
+export interface RoleSyncPermission {
+  readonly action: string;
+  readonly resource: string;
+}
+
+/**
+ * JSON with object keys sorted bytewise (UTF-8), as Go sorts map keys: what Helm's `toJson` prints for the same data
+ * (once its HTML escapes of <, >, & and U+2028/9 are undone, as the chart does). The same data always gives the
+ * same text, whatever order its keys were written in. Only for JSON data (strings, numbers, booleans, lists, maps).
+ */
+export function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Validates declared roles (naming `prop`) and returns them as the sync Job reads them. */
 export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[] {
   const builtin = Object.values(BuiltinRole) as string[];
   const seen = new Set<string>();
@@ -144,9 +172,6 @@ export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[]
       throw new Error(`${at} ('${role.name}') has no permissions: add dags (DagGrant.dags([...], DagAccess.READ)) `
         + 'or permissions (FabPermission.of(action, resource)), or remove the role');
     }
-    const perms = new Map<string, [string, string]>();
-    const add = (p: [string, string]) => perms.set(`${p[0]}\u0000${p[1]}`, p);
-    add(WEBSITE);
     dags.forEach((g, j) => {
       if (!(g instanceof DagGrant)) throw new Error(`${at}.dags[${j}] must be DagGrant.dags(...) or DagGrant.tagged(...)`);
       if (!Object.values(DagAccess).includes(g.access)) {
@@ -159,36 +184,67 @@ export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[]
       for (const t of g.tags) {
         if (!TAG.test(t)) throw new Error(`${at}.dags[${j}]: '${t}' is not a valid DAG tag (1-100 characters, no comma)`);
       }
-      DAG_READ_BASE.forEach(add);
-      if (g.access !== DagAccess.READ) DAG_EDIT_BASE.forEach(add);
     });
     extra.forEach((x, j) => {
       if (!(x instanceof FabPermission)) throw new Error(`${at}.permissions[${j}] must be FabPermission.of(action, resource)`);
-      if (!ACTIONS.includes(x.action)) {
-        throw new Error(`${at}.permissions[${j}].action must be one of ${ACTIONS.join(', ')}, got '${x.action}'`);
+      if (!FAB_ACTIONS.includes(x.action)) {
+        throw new Error(`${at}.permissions[${j}].action must be one of ${FAB_ACTIONS.join(', ')}, got '${x.action}'`);
       }
       if (!x.resource || x.resource.length > 250) throw new Error(`${at}.permissions[${j}].resource must be 1-250 characters, got '${x.resource}'`);
       if (x.resource.startsWith(DAG_PREFIX) || x.resource.startsWith(DAG_RUN_PREFIX)) {
         throw new Error(`${at}.permissions[${j}]: use DagGrant.dags(['${x.resource.replace(/^DAG( Run)?:/, '')}'], ...) for per-DAG access, not '${x.resource}'`);
       }
-      add([x.action, x.resource]);
     });
-    const sorted = [...perms.values()].sort((a, b) => (a[1] + a[0]).localeCompare(b[1] + b[0]));
+    // Empty lists are left out, as the values schema requires (a values list is never empty), so that both agree.
     return {
       name: role.name,
-      permissions: sorted,
-      grants: dags.map((g) => ({ dagIds: [...g.dagIds], tags: [...g.tags], perDag: perDag(g.access) })),
+      ...(dags.length ? {
+        dags: dags.map((g) => ({ access: g.access, ...(g.dagIds.length ? { dagIds: [...g.dagIds] } : {}), ...(g.tags.length ? { tags: [...g.tags] } : {}) })),
+      } : {}),
+      ...(extra.length ? { permissions: extra.map((x) => ({ action: x.action, resource: x.resource })) } : {}),
     };
   });
 }
 
 /**
+ * The pure part of the sync script: `wanted_permissions(role, tagged)` turns one declared role ({@link RoleSyncSpec})
+ * into the exact set of `(action, resource)` pairs it gets; `tagged(tags)` gives the ids of the DAGs carrying any of
+ * the tags. The permission facts are the constants above (see the module comment), printed as Python literals.
+ */
+export const ROLE_PERMISSIONS_SCRIPT = `
+WEBSITE = tuple(${JSON.stringify(WEBSITE)})
+DAG_READ_BASE = [tuple(p) for p in ${JSON.stringify(DAG_READ_BASE)}]
+DAG_EDIT_BASE = [tuple(p) for p in ${JSON.stringify(DAG_EDIT_BASE)}]
+# Per access level: (action, resource prefix) pairs completed with each DAG id.
+PER_DAG = ${JSON.stringify(Object.fromEntries(Object.values(DagAccess).map((a) => [a, perDag(a)])))}
+
+def wanted_permissions(role, tagged):
+    wanted = {WEBSITE}
+    for grant in role.get("dags", []):
+        per_dag = PER_DAG[grant["access"]]
+        wanted.update(DAG_READ_BASE)
+        if grant["access"] != ${JSON.stringify(DagAccess.READ)}:
+            wanted.update(DAG_EDIT_BASE)
+        dag_ids = set(grant.get("dagIds", []))
+        if grant.get("tags"):
+            dag_ids |= set(tagged(grant["tags"]))
+        for dag_id in dag_ids:
+            for action, prefix in per_dag:
+                wanted.add((action, prefix + dag_id))
+    for p in role.get("permissions", []):
+        wanted.add((p["action"], p["resource"]))
+    return wanted
+`.trim();
+
+/**
  * Creates each declared role if missing and sets its permissions to exactly the declared set (adding and
- * removing), resolving DAG tags from the metadata database. Idempotent; concurrent runs are serialized by a
+ * removing), resolving DAG tags from the metadata database. Reads the roles as declared from `ROLES_SPEC`
+ * ({@link RoleSyncSpec}[] as JSON) and expands them with {@link ROLE_PERMISSIONS_SCRIPT}. Idempotent; concurrent runs are serialized by a
  * PostgreSQL advisory lock. Roles that are no longer declared are left alone (they may have been made in the UI).
  * Uses the FAB provider's app-less security manager, the one the dag-processor uses to sync DAG permissions.
  */
-export const ROLE_SYNC_SCRIPT = `
+export const ROLE_SYNC_SCRIPT = `${ROLE_PERMISSIONS_SCRIPT}
+
 import json, os
 from sqlalchemy import select, text
 from airflow import settings
@@ -205,15 +261,9 @@ if lock is not None:
 try:
     with create_session() as session:
         sm = ApplessAirflowSecurityManager(session=session)
+        tagged = lambda tags: session.scalars(select(DagTag.dag_id).where(DagTag.name.in_(tags)))
         for role in spec:
-            wanted = {tuple(p) for p in role["permissions"]}
-            for grant in role["grants"]:
-                dag_ids = set(grant["dagIds"])
-                if grant["tags"]:
-                    dag_ids |= set(session.scalars(select(DagTag.dag_id).where(DagTag.name.in_(grant["tags"]))))
-                for dag_id in dag_ids:
-                    for action, prefix in grant["perDag"]:
-                        wanted.add((action, prefix + dag_id))
+            wanted = wanted_permissions(role, tagged)
             found = sm.find_role(role["name"])
             created = found is None
             if created:

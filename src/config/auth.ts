@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { LdapDirectory, LdapTransport } from './auth-ldap';
-import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
+import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs, sortedJson } from './auth-roles';
 import { DATABASE_WEBSERVER_CONFIG, LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG } from './auth-webserver-config';
 import { AIRFLOW_HOME } from './dags';
 import { validateCidrs } from './database';
@@ -264,8 +264,7 @@ interface CommonSettings {
  * gives the same text, whatever order it was written in.
  */
 export function roleMappingJson(mapping: Record<string, string[]>): string {
-  const entries = Object.entries(mapping).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return `{${entries.map(([group, roles]) => `${JSON.stringify(group)}:${JSON.stringify(roles)}`).join(',')}}`;
+  return sortedJson(mapping);
 }
 
 /** Environment variables from settings, leaving out the unset ones. */

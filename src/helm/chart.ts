@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
 import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
+import { BuiltinRole } from '../config/auth-roles';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
 import { resources } from '../components/workload';
@@ -201,6 +202,27 @@ ${owned.split('\n').map((l) => `  ${l.trim().replace(/^("[^"]+"): /, '$1 ')}`).j
 {{- end -}}
 {{- if and .Values.flower.enabled (ne .Values.executor "CeleryExecutor") -}}
 {{- fail (printf "flower.enabled requires executor CeleryExecutor (Flower monitors Celery workers), got executor '%s'" .Values.executor) -}}
+{{- end -}}
+{{- /* Declared roles: each name once; LDAP and OIDC map groups to built-in or declared roles only. */ -}}
+{{- $declared := list -}}
+{{- range $i, $role := .Values.auth.roles -}}
+{{- if has $role.name $declared -}}
+{{- fail (printf "auth.roles[%d].name '%s' is declared twice; merge the two roles" $i $role.name) -}}
+{{- end -}}
+{{- $declared = append $declared $role.name -}}
+{{- end -}}
+{{- $roles := concat (list ${Object.values(BuiltinRole).map((r) => JSON.stringify(r)).join(' ')}) $declared -}}
+{{- if has .Values.auth.type (list "ldap" "oidc") -}}
+{{- range $group, $names := .Values.auth.roleMapping -}}
+{{- range $name := $names -}}
+{{- if not (has $name $roles) -}}
+{{- fail (printf "auth.roleMapping['%s']: unknown role '%s'; use one of %s, or declare it in auth.roles" $group $name (join ", " $roles)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.auth.defaultRole (not (has .Values.auth.defaultRole $roles)) -}}
+{{- fail (printf "auth.defaultRole: unknown role '%s'; use one of %s, or declare it in auth.roles" .Values.auth.defaultRole (join ", " $roles)) -}}
+{{- end -}}
 {{- end -}}
 `;
 }

@@ -1,5 +1,5 @@
 import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
-import { roleMappingJson } from '../config/auth';
+import { DagAccess, FAB_ACTIONS, roleMappingJson, sortedJson } from '../config/auth';
 
 /**
  * The ONE values model: every Helm value is declared here once, with its type, default, constraints, doc
@@ -222,7 +222,10 @@ function image(path: string, repository: string, tag: string): ValueGroup {
 // combination of bases, the generator recognizes them in it and templates them (see generator.ts contextForms).
 const EXTERNAL_DB = {
   postgres: { enabled: false },
-  externalDatabase: { host: 'base-db.example.net', port: 5439, password: { existingSecret: 'base-db-password-secret' }, caCertificate: { existingSecret: 'base-db-ca-secret' } },
+  externalDatabase: {
+    host: 'base-db.example.net', port: 5439, database: 'base_db_name', user: 'base_db_user',
+    password: { existingSecret: 'base-db-password-secret', key: 'base-db-password-key' }, caCertificate: { existingSecret: 'base-db-ca-secret', key: 'base-db-ca.pem' },
+  },
 };
 const EXTERNAL_REDIS = {
   redis: { enabled: false },
@@ -294,6 +297,13 @@ function lower(s: string): string {
 const BUILTIN_ROLES = ['Admin', 'Op', 'User', 'Viewer', 'Public'];
 /** Text that lands inside a Python string literal of webserver_config.py: no quote, backslash or control character. */
 const NO_QUOTES = '[^"\\\\\\x00-\\x1f]';
+/**
+ * A role name, as roleSyncSpecs checks it (1-64 characters, no leading or trailing space), and without backslash or
+ * control character: role names are printed as JSON, which must not hold escapes (see jsJson).
+ */
+const ROLE_NAME = '[^\\s\\\\\\x00-\\x1f]([^\\\\\\x00-\\x1f]{0,62}[^\\s\\\\\\x00-\\x1f])?';
+/** `Admin|admin|ADMIN|...` without an inline flag (JSON-schema patterns are ECMA regexps, which have none). */
+const anyCase = (s: string) => [...s].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join('');
 const DN_PART = `[A-Za-z][A-Za-z0-9.-]*=[^,"\\\\\\x00-\\x1f]+`;
 /** A DN, as LdapDirectory checks it (no quote or backslash: the value is printed into a Python string). */
 const DN = `^${DN_PART}(,\\s*${DN_PART})*$`;
@@ -317,6 +327,55 @@ const jsJson = (pipeline: string) => `toJson ${pipeline} | replace "\\\\u003c" "
 
 /** `AUTH_ROLES_MAPPING` as the api-server's environment holds it: JSON with keys sorted like Helm's toJson sorts them. */
 const ROLE_MAPPING: DerivedForm = { helm: jsJson('%s'), js: roleMappingJson };
+/** `ROLES_SPEC` as the sync Job's environment holds it: the declared roles as JSON, keys sorted like Helm's toJson. */
+const ROLES_SPEC: DerivedForm = { helm: jsJson('%s'), js: sortedJson };
+
+/**
+ * Schema of `auth.roles`: what roleSyncSpecs checks (src/config/auth-roles.ts), plus what keeps `ROLES_SPEC` the same
+ * text in the chart and the constructs: no empty list (the constructs leave empty lists out), no backslash or
+ * control character (see jsJson). Duplicate names, and roles that roleMapping or defaultRole name without declaring
+ * them, are refused by the chart's validate template (a schema cannot compare values).
+ */
+function rolesSchema(): Record<string, unknown> {
+  const text = '[^\\\\\\x00-\\x1f]';
+  const dagGrant = {
+    type: 'object', additionalProperties: false, required: ['access'],
+    description: 'Access to DAGs named by id (dagIds) or by tag (tags), not both.',
+    properties: {
+      dagIds: { type: 'array', minItems: 1, description: 'DAG ids.', items: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,250}$' } },
+      tags: {
+        type: 'array', minItems: 1, description: 'DAG tags: every DAG carrying one of them, as found in the metadata database when the role sync runs.',
+        items: { type: 'string', pattern: '^[^\\s,\\\\\\x00-\\x1f][^,\\\\\\x00-\\x1f]{0,99}$' },
+      },
+      access: { type: 'string', enum: Object.values(DagAccess), description: 'read (see the DAG, its runs, tasks, logs, code), edit (also pause, clear, mark), trigger (also trigger runs; FAB requires edit to trigger).' },
+    },
+    oneOf: [{ required: ['dagIds'] }, { required: ['tags'] }],
+  };
+  const permission = {
+    type: 'object', additionalProperties: false, required: ['action', 'resource'], description: 'A FAB permission, granted globally.',
+    properties: {
+      action: { type: 'string', enum: FAB_ACTIONS, description: 'FAB action.' },
+      resource: {
+        type: 'string', minLength: 1, maxLength: 250, pattern: `^${text}+$`, not: { pattern: '^DAG( Run)?:' },
+        description: 'FAB resource, e.g. Pools (per-DAG resources DAG:<id> and DAG Run:<id> come from dags).',
+      },
+    },
+  };
+  return {
+    items: {
+      type: 'object', additionalProperties: false, required: ['name'],
+      properties: {
+        name: {
+          type: 'string', pattern: `^${ROLE_NAME}$`, not: { pattern: `^(${BUILTIN_ROLES.map(anyCase).join('|')})$` },
+          description: 'Role name (1-64 characters; not a built-in role name, in any case).',
+        },
+        dags: { type: 'array', minItems: 1, items: dagGrant, description: 'Per-DAG access.' },
+        permissions: { type: 'array', minItems: 1, items: permission, description: 'Further FAB permissions, granted globally.' },
+      },
+      anyOf: [{ required: ['dags'] }, { required: ['permissions'] }],
+    },
+  };
+}
 
 /** The scopes as the client requests them; empty: the provider's default. */
 const scopes = (defaults: string[]): DerivedForm => ({
@@ -351,6 +410,8 @@ const LDAP_BIND_SETTINGS = { auth: { ldap: { bindDn: 'cn=base-bind,ou=base-servi
 const LDAP_CA_SETTINGS = { auth: { ldap: { caCertificate: { existingSecret: 'base-ldap-ca', key: 'base-ca-pem' } } } };
 const LDAP_BIND = mergeValues(AUTH_LDAP, LDAP_BIND_SETTINGS);
 const LDAP_CA = mergeValues(AUTH_LDAP, LDAP_CA_SETTINGS);
+/** Declared roles bring the sync Job: every other key is probed again with it in place (its database settings). */
+const CUSTOM_ROLES = { auth: { roles: [{ name: 'base-role', dags: [{ tags: ['base-tag'], access: 'edit' }] }] } };
 /** Plain ldap:// (with startTls, or allowInsecureLdap). */
 const LDAP_PLAIN = { auth: { ldap: { url: 'ldap://base-ldap-plain.example.net:3389' } } };
 
@@ -409,7 +470,7 @@ export function authGroup(): ValueGroup {
     type: leaf('string', 'database', 'Login mode: database (users in the metadata database, the first one from adminUser), ldap or oidc.',
       { kind: 'choice', values: [{ value: 'ldap', with: AUTH_LDAP }, { value: 'oidc', with: AUTH_OIDC }] },
       { enum: ['database', 'ldap', 'oidc'] }),
-    roleMapping: leaf('object', {}, 'LDAP and OIDC: group -> roles. Keys are LDAP group DNs (as the directory spells them) or values of the OIDC groups claim; roles are built-in roles. ldap and oidc need roleMapping or defaultRole.',
+    roleMapping: leaf('object', {}, 'LDAP and OIDC: group -> roles. Keys are LDAP group DNs (as the directory spells them) or values of the OIDC groups claim; roles are built-in roles (Admin, Op, User, Viewer, Public) or names declared in roles. ldap and oidc need roleMapping or defaultRole.',
       {
         kind: 'scalar', context: AUTH_LDAP, forms: [ROLE_MAPPING],
         value: { 'cn=probe-admins,ou=groups,dc=example,dc=org': ['Admin', 'Op'], 'cn=probe-viewers,ou=groups,dc=example,dc=org': ['Viewer'] },
@@ -417,15 +478,24 @@ export function authGroup(): ValueGroup {
       },
       {
         propertyNames: { minLength: 1, maxLength: 512, pattern: `^${NO_QUOTES}+$` },
-        additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', enum: BUILTIN_ROLES } },
+        additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', pattern: `^${ROLE_NAME}$` } },
       }),
     syncRolesAtLogin: leaf('boolean', true, 'LDAP and OIDC: recompute a user\'s roles from their groups at every login (removing someone from a group removes the role at their next login).',
       { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [ENV_BOOL] }),
     selfRegistration: leaf('boolean', true, 'LDAP and OIDC: create the Airflow user at first login; false: an administrator creates users beforehand.',
       { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [ENV_BOOL] }),
-    defaultRole: leaf('string', '', 'LDAP and OIDC: role every user gets besides the mapped ones (never Admin; needs selfRegistration); empty: a user whose groups map to no role is refused.',
+    defaultRole: leaf('string', '', 'LDAP and OIDC: role every user gets besides the mapped ones, built-in or declared in roles (never Admin; needs selfRegistration); empty: a user whose groups map to no role is refused.',
       { kind: 'optional', value: 'User', verify: 'Op', context: AUTH_LDAP },
-      { enum: ['', ...BUILTIN_ROLES.filter((r) => r !== 'Admin')] }),
+      { pattern: `^$|^${ROLE_NAME}$`, not: { const: 'Admin' } }),
+    roles: leaf('array', [], 'Custom roles, created and kept in sync (exactly the declared permissions) by the Job <release>-sync-roles-<hash>: each has a name and dags ([{dagIds: [...] or tags: [...], access: read|edit|trigger}]) or permissions ([{action, resource}]) or both. roleMapping and defaultRole may name them; roles no longer declared are left in the database.',
+      {
+        kind: 'optional', forms: [ROLES_SPEC],
+        value: [
+          { name: 'probe-role', dags: [{ dagIds: ['probe_dag', 'probe.dag-2'], access: 'read' }, { tags: ['probe tag'], access: 'trigger' }], permissions: [{ action: 'can_read', resource: 'Pools' }] },
+          { name: 'probe-role-2', permissions: [{ action: 'can_edit', resource: 'Variables' }] },
+        ],
+        verify: [{ name: 'verify-role', dags: [{ access: 'edit', dagIds: ['verify_dag'] }] }],
+      }, rolesSchema()),
     ldap: group('LDAP directory (auth.type ldap). TLS is required: ldaps://, or ldap:// with startTls; the certificate is always verified.', {
       url: authScalar('', 'Server URI, ldaps://host[:port] or ldap://host[:port] (required; ldap:// needs startTls or allowInsecureLdap).',
         'ldaps://probe-ldap.example.org:1636', AUTH_LDAP, LDAP_URL, 'ldaps://ldap2.example.net', {}, [LDAP_PORT]),
@@ -678,6 +748,7 @@ export const PROBE_BASES: Values[] = [
   mergeValues(INGRESS, { ingress: { className: 'nginx', tls: { secretName: 'base-tls-secret' } } }),
   { security: { writableRootFilesystem: true } },
   ...AUTH_BASES,
+  CUSTOM_ROLES,
 ];
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Duration } from 'cdk8s';
 import { AirflowChartProps } from '../airflow-chart';
 import { WorkloadOptions } from '../components/workload';
-import { AirflowAuth, LdapDirectory, OidcProvider } from '../config/auth';
+import { AirflowAuth, CustomRole, DagAccess, DagGrant, FabPermission, LdapDirectory, OidcProvider } from '../config/auth';
 import { CeleryBroker } from '../config/broker';
 import { DagsSource } from '../config/dags';
 import { MetadataDatabase, SslMode } from '../config/database';
@@ -99,9 +99,20 @@ function oidcProvider(o: any): OidcProvider {
   }
 }
 
+/** `auth.roles`: each DAG grant names DAG ids or tags (the schema refuses both), each permission an action and a resource. */
+function customRoles(roles: any[]): CustomRole[] {
+  return roles.map((r) => ({
+    name: r.name,
+    dags: r.dags?.map((g: any) => (g.tags ? DagGrant.tagged(g.tags, g.access as DagAccess) : DagGrant.dags(g.dagIds ?? [], g.access as DagAccess))),
+    permissions: r.permissions?.map((p: any) => FabPermission.of(p.action, p.resource)),
+  }));
+}
+
 /** `auth`: the login mode with its settings; the values of the other modes are ignored. */
 function auth(a: any): AirflowAuth {
+  const roles = customRoles(a.roles);
   const external = {
+    roles,
     roleMapping: a.roleMapping,
     syncRolesAtLogin: a.syncRolesAtLogin,
     selfRegistration: a.selfRegistration,
@@ -109,7 +120,7 @@ function auth(a: any): AirflowAuth {
   };
   switch (a.type) {
     case 'database':
-      return AirflowAuth.database();
+      return AirflowAuth.database({ roles });
     case 'ldap': {
       const l = a.ldap;
       return AirflowAuth.ldap({

@@ -5,7 +5,7 @@ import { join } from 'path';
 import { App, Testing } from 'cdk8s';
 import {
   AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, FabPermission, LdapDirectory,
-  LdapDirectoryProps, LdapTransport, OidcProvider, roleSyncSpecs, SecretKeyRef,
+  LdapDirectoryProps, LdapTransport, OidcProvider, ROLE_PERMISSIONS_SCRIPT, SecretKeyRef,
 } from '../../src';
 import { containersOf, errorOf, find, findJob, Manifest, podTemplates, synthAirflow } from '../util';
 
@@ -273,23 +273,71 @@ describe('OIDC', () => {
 });
 
 describe('custom roles', () => {
-  test('per-DAG access levels are cumulative and scoped by DAG', () => {
-    const [spec] = roleSyncSpecs('roles', [{
-      name: 'team',
-      dags: [DagGrant.dags(['a'], DagAccess.READ), DagGrant.dags(['b'], DagAccess.EDIT), DagGrant.tagged(['t'], DagAccess.TRIGGER)],
-      permissions: [FabPermission.of('can_read', 'Pools')],
-    }]);
-    expect(spec.grants).toEqual([
-      { dagIds: ['a'], tags: [], perDag: [['can_read', 'DAG:']] },
-      { dagIds: ['b'], tags: [], perDag: [['can_read', 'DAG:'], ['can_edit', 'DAG:']] },
-      { dagIds: [], tags: ['t'], perDag: [['can_read', 'DAG:'], ['can_edit', 'DAG:'], ['can_create', 'DAG Run:']] },
+  /** The sync Job's script and ROLES_SPEC for these roles. */
+  function syncJob(options: Parameters<typeof AirflowAuth.database>[0]): { script: string; spec: string } {
+    const c = findJob(synthAirflow({ auth: AirflowAuth.database(options) }), 'airflow-sync-roles').spec.template.spec.containers[0];
+    return { script: c.args[2], spec: c.env.find((e: any) => e.name === 'ROLES_SPEC').value };
+  }
+
+  /**
+   * Runs the expansion part of the Job's script (ROLE_PERMISSIONS_SCRIPT, which the script starts with) in python3
+   * on ROLES_SPEC, with DAG tags from `tags` (DAG id -> its tags) in place of the metadata database.
+   */
+  function expand(job: { script: string; spec: string }, tags: Record<string, string[]> = {}): Record<string, string[]> {
+    expect(job.script.startsWith(`${ROLE_PERMISSIONS_SCRIPT}\n`)).toBe(true);
+    const code = `${ROLE_PERMISSIONS_SCRIPT}
+import json, os
+tags = json.loads(os.environ["TAGS"])
+tagged = lambda wanted: [dag for dag, ts in tags.items() if set(ts) & set(wanted)]
+print(json.dumps({r["name"]: sorted("%s %s" % p for p in wanted_permissions(r, tagged)) for r in json.loads(os.environ["ROLES_SPEC"])}))`;
+    const out = execFileSync('python3', ['-c', code], { env: { ...process.env, ROLES_SPEC: job.spec, TAGS: JSON.stringify(tags) }, encoding: 'utf-8' });
+    return JSON.parse(out);
+  }
+
+  test('ROLES_SPEC is the roles as declared, keys sorted and empty lists left out (what the chart\'s toJson prints)', () => {
+    const { spec } = syncJob({
+      roles: [
+        { permissions: [FabPermission.of('can_read', 'Pools')], name: 'ops', dags: [] },
+        { name: 'team', dags: [DagGrant.dags(['a', 'b'], DagAccess.READ), DagGrant.tagged(['t'], DagAccess.TRIGGER)] },
+      ],
+    });
+    expect(spec).toBe('[{"name":"ops","permissions":[{"action":"can_read","resource":"Pools"}]},'
+      + '{"dags":[{"access":"read","dagIds":["a","b"]},{"access":"trigger","tags":["t"]}],"name":"team"}]');
+  });
+
+  test('the sync script expands per-DAG access levels cumulatively, scoped by DAG, tags resolved', () => {
+    const got = expand(syncJob({
+      roles: [{
+        name: 'team',
+        dags: [DagGrant.dags(['a'], DagAccess.READ), DagGrant.dags(['b'], DagAccess.EDIT), DagGrant.tagged(['t'], DagAccess.TRIGGER)],
+        permissions: [FabPermission.of('can_read', 'Pools')],
+      }],
+    }), { c: ['t', 'x'], d: ['t'], e: ['other'] }).team;
+    const perDag = got.filter((p) => /(DAG|DAG Run):/.test(p));
+    expect(perDag).toEqual([
+      'can_create DAG Run:c', 'can_create DAG Run:d', 'can_edit DAG:b', 'can_edit DAG:c', 'can_edit DAG:d',
+      'can_read DAG:a', 'can_read DAG:b', 'can_read DAG:c', 'can_read DAG:d',
     ]);
-    const global = spec.permissions.map(([a, r]) => `${a} ${r}`);
-    expect(global).toEqual(expect.arrayContaining(['can_read Website', 'can_read DAG Runs', 'can_edit Task Instances', 'can_read Pools']));
+    expect(got).toEqual(expect.arrayContaining(['can_read Website', 'can_read DAG Runs', 'can_edit Task Instances', 'can_read Pools']));
     // Never global access to DAGs, and no global trigger: both would escape the per-DAG scoping.
-    expect(global).not.toContain('can_read DAGs');
-    expect(global).not.toContain('can_edit DAGs');
-    expect(global).not.toContain('can_create DAG Runs');
+    expect(got).not.toContain('can_read DAGs');
+    expect(got).not.toContain('can_edit DAGs');
+    expect(got).not.toContain('can_create DAG Runs');
+  });
+
+  test('the sync script gives a read-only role exactly read access, and a role of raw permissions only those', () => {
+    const got = expand(syncJob({
+      roles: [
+        { name: 'reader', dags: [DagGrant.dags(['a'], DagAccess.READ)] },
+        { name: 'pools', permissions: [FabPermission.of('can_edit', 'Pools'), FabPermission.of('menu_access', 'Admin')] },
+      ],
+    }));
+    expect(got.reader).toEqual([
+      'can_read DAG Code', 'can_read DAG Dependencies', 'can_read DAG Runs', 'can_read DAG Versions', 'can_read DAG Warnings',
+      'can_read DAG:a', 'can_read HITL Detail', 'can_read My Profile', 'can_read Task Instances', 'can_read Task Logs',
+      'can_read Website', 'can_read XComs', 'menu_access Browse', 'menu_access DAG Runs', 'menu_access DAGs', 'menu_access Task Instances',
+    ]);
+    expect(got.pools).toEqual(['can_edit Pools', 'can_read Website', 'menu_access Admin']);
   });
 
   test('a Job syncs them: database access only, after migrations, allowed to reach PostgreSQL', () => {

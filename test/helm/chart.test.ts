@@ -79,6 +79,11 @@ const TOGGLES: Record<string, Values> = {
   'ldap: StartTLS, direct bind, memberOf, default role, no sync': {
     auth: { type: 'ldap', defaultRole: 'Viewer', syncRolesAtLogin: false, ldap: { url: 'ldap://10.0.0.7:1389', startTls: true, userBase: 'dc=example,dc=org', cidrs: ['10.0.0.7/32'] } },
   },
+  'custom roles with an external database (own user and database)': {
+    auth: { roles: [{ name: 'ops-lite', dags: [{ access: 'edit', tags: ['ops'] }] }] },
+    postgres: { enabled: false },
+    externalDatabase: { host: 'pg.example.org', port: 6543, database: 'af', user: 'af_user', password: { existingSecret: 'pg', key: 'pw' }, sslMode: 'verify-ca', caCertificate: { existingSecret: 'pg-ca', key: 'root.pem' } },
+  },
   'ldap: insecure, posixGroup, no self-registration': {
     auth: {
       type: 'ldap', selfRegistration: false, roleMapping: { 'cn=ops,ou=groups,dc=example,dc=org': ['User'] },
@@ -101,6 +106,16 @@ const TOGGLES: Record<string, Values> = {
     auth: { type: 'oidc', roleMapping: { '/airflow/admins': ['Admin'] }, oidc: { provider: 'keycloak', clientId: 'airflow', clientSecret: { existingSecret: 'kc' }, keycloak: { url: 'https://kc.example.org/auth', realm: 'corp' } } },
   },
   'airflow config with Jinja': { config: { core: { parallelism: 64 }, logging: { log_filename_template: '{{ ti.dag_id }}/{{ ti.task_id }}/{{ try_number }}.log' }, webserver: { instance_name: 'Data "prod"' } } },
+  'ldap: custom roles named in roleMapping and defaultRole': {
+    auth: {
+      type: 'ldap', roleMapping: { 'cn=team-a,ou=groups,dc=example,dc=org': ['team-a', 'Viewer'], 'cn=admins,ou=groups,dc=example,dc=org': ['Admin'] }, defaultRole: 'readers',
+      roles: [
+        { name: 'team-a', dags: [{ dagIds: ['billing', 'etl.daily'], access: 'read' }, { tags: ['équipe <a&b>', 'team-a'], access: 'trigger' }], permissions: [{ resource: 'Pools', action: 'can_read' }] },
+        { name: 'readers', permissions: [{ action: 'menu_access', resource: 'Browse' }] },
+      ],
+      ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' },
+    },
+  },
 };
 
 /** Combinations of three toggles each, where structure from several choices meets (Flower needs Celery). */

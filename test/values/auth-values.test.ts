@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { AirflowAuth, AirflowChart, BuiltinRole, LdapDirectory, OidcProvider, SecretKeyRef } from '../../src';
+import { AirflowAuth, AirflowChart, BuiltinRole, DagAccess, DagGrant, FabPermission, LdapDirectory, OidcProvider, SecretKeyRef } from '../../src';
 import { Values } from '../../src/values/model';
 import { propsFromValues } from '../../src/values/props';
 
@@ -34,6 +34,20 @@ const oidcValues = (o: Values, more: Values = {}): Values => ({
 const oidcAuth = (provider: OidcProvider, more: object = {}) => AirflowAuth.oidc({
   provider, clientId: 'airflow-web', clientSecret: SecretKeyRef.fromSecret('airflow-oidc', 'secret'), roleMapping: OIDC_MAPPING, ...more,
 });
+
+/** Custom roles written both ways (keys in another order in the values: ROLES_SPEC sorts them). */
+const ROLES_VALUES = [
+  { name: 'team-a', dags: [{ access: 'read', dagIds: ['billing', 'etl.daily'] }, { tags: ['team-a', 'shared <data>'], access: 'trigger' }], permissions: [{ resource: 'Pools', action: 'can_read' }] },
+  { permissions: [{ action: 'can_edit', resource: 'Variables' }], name: 'variables-editor' },
+];
+const ROLES = [
+  {
+    name: 'team-a',
+    dags: [DagGrant.dags(['billing', 'etl.daily'], DagAccess.READ), DagGrant.tagged(['team-a', 'shared <data>'], DagAccess.TRIGGER)],
+    permissions: [FabPermission.of('can_read', 'Pools')],
+  },
+  { name: 'variables-editor', permissions: [FabPermission.of('can_edit', 'Variables')] },
+];
 
 const CASES: [string, Values, () => AirflowAuth][] = [
   ['database login (the default)', {}, () => AirflowAuth.database()],
@@ -81,6 +95,19 @@ const CASES: [string, Values, () => AirflowAuth][] = [
     () => oidcAuth(OidcProvider.okta({ domain: 'example.okta.com' }))],
   ['Keycloak', oidcValues({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org/auth', realm: 'corp' } }),
     () => oidcAuth(OidcProvider.keycloak({ url: 'https://sso.example.org/auth', realm: 'corp' }))],
+  ['database login with custom roles', { auth: { roles: ROLES_VALUES } }, () => AirflowAuth.database({ roles: ROLES })],
+  ['LDAP with custom roles in the mapping and as the default role', {
+    auth: {
+      type: 'ldap', roles: ROLES_VALUES, defaultRole: 'variables-editor',
+      roleMapping: { 'cn=team-a,ou=groups,dc=example,dc=org': ['team-a', 'Viewer'] },
+      ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' },
+    },
+  }, () => AirflowAuth.ldap({
+    directory: new LdapDirectory({ url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' }),
+    roles: ROLES, defaultRole: 'variables-editor', roleMapping: { 'cn=team-a,ou=groups,dc=example,dc=org': ['team-a', BuiltinRole.VIEWER] },
+  })],
+  ['OIDC with a custom role in the mapping', oidcValues({ provider: 'okta', okta: { domain: 'example.okta.com' } }, { roles: ROLES_VALUES, roleMapping: { 'team-a': ['team-a'] } }),
+    () => oidcAuth(OidcProvider.okta({ domain: 'example.okta.com' }), { roles: ROLES, roleMapping: { 'team-a': ['team-a'] } })],
 ];
 
 describe('auth values', () => {
@@ -121,6 +148,27 @@ describe('auth values', () => {
     expect(jobs({})).toContain('airflow-create-user');
     expect(jobs(ldap)).not.toContain('airflow-create-user');
     expect(jobs({ ...ldap, adminUser: { enabled: true } })).not.toContain('airflow-create-user');
+  });
+
+  test('the values give the sync Job the roles as declared', () => {
+    const { manifests } = fromValues({ auth: { roles: ROLES_VALUES } });
+    const job = manifests.find((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('airflow-sync-roles-'));
+    expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'ROLES_SPEC').value).toBe('['
+      + '{"dags":[{"access":"read","dagIds":["billing","etl.daily"]},{"access":"trigger","tags":["team-a","shared <data>"]}],"name":"team-a","permissions":[{"action":"can_read","resource":"Pools"}]},'
+      + '{"name":"variables-editor","permissions":[{"action":"can_edit","resource":"Variables"}]}]');
+    expect(fromValues({}).manifests.filter((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('airflow-sync-roles-'))).toEqual([]);
+  });
+
+  // What the chart's validate template refuses (a schema cannot compare values), the constructs refuse too.
+  test.each([
+    ['a role declared twice', { auth: { roles: [{ name: 'etl', permissions: [{ action: 'can_read', resource: 'Pools' }] }, { name: 'etl', dags: [{ dagIds: ['a'], access: 'read' }] }] } },
+      /roles\[1\]\.name 'etl' is declared twice; merge the two roles/],
+    ['a mapping to an undeclared role', { auth: { type: 'ldap', roleMapping: { 'cn=etl,dc=example,dc=org': ['etl'] }, ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } },
+      /roleMapping\['cn=etl,dc=example,dc=org'\]: unknown role 'etl'; use one of Admin, Op, User, Viewer, Public, or declare it in roles/],
+    ['an undeclared default role', oidcValues({ generic: { discoveryUrl: 'https://sso.example.org/.well-known/openid-configuration' } }, { defaultRole: 'analysts' }),
+      /defaultRole: unknown role 'analysts'; use one of Admin, Op, User, Viewer, Public, or declare it in roles/],
+  ])('throws if the values hold %s, as the chart fails', (_what, values, message) => {
+    expect(() => propsFromValues(values, RELEASE)).toThrow(message);
   });
 
   test('throws if a values login mode is unknown, naming the key', () => {

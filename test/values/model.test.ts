@@ -61,6 +61,7 @@ const WITH_AUTH: ValueGroup = VALUES_MODEL.children.auth ? VALUES_MODEL : { ...V
 const RELEASE = { releaseName: 'airflow', namespace: 'airflow' };
 
 const MAPPING = { 'cn=airflow-admins,ou=groups,dc=example,dc=org': ['Admin'] };
+const POOLS = { permissions: [{ action: 'can_read', resource: 'Pools' }] };
 const ldap = (l: Values, more: Values = {}): Values => ({
   auth: { type: 'ldap', roleMapping: MAPPING, ...more, ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org', ...l } },
 });
@@ -111,6 +112,13 @@ describe('auth values', () => {
       ['Entra ID', oidc({ provider: 'azureEntraId', azureEntraId: { tenantId: 'example.onmicrosoft.com' } })],
       ['Okta with an authorization server', oidc({ provider: 'okta', okta: { domain: 'example.okta.com', authorizationServerId: 'default' } })],
       ['Keycloak', oidc({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org', realm: 'corp' } })],
+      ['custom roles named in the mapping and as the default role', ldap({}, {
+        roleMapping: { 'cn=etl,ou=groups,dc=example,dc=org': ['etl', 'Viewer'] }, defaultRole: 'readers',
+        roles: [
+          { name: 'etl', dags: [{ dagIds: ['etl_daily', 'etl.hourly'], access: 'trigger' }, { tags: ['etl', 'shared data'], access: 'read' }] },
+          { name: 'readers', ...POOLS },
+        ],
+      })],
     ])('accepts %s', (_what, values) => {
       expect(errors(values)).toEqual([]);
     });
@@ -130,8 +138,19 @@ describe('auth values', () => {
       ['an unknown provider', oidc({ provider: 'github' }), '/auth/oidc/provider must be equal to one of the allowed values', true],
       ['a generic provider named like one of FAB\'s', oidc({ generic: { discoveryUrl: 'https://sso.example.org/x', name: 'okta' } }), '/auth/oidc/generic/name must NOT be valid', true],
       ['a generic provider without the openid scope', oidc({ scopes: ['email'] }), '/auth/oidc/scopes must contain at least 1 valid item(s)', true],
-      ['defaultRole Admin', ldap({}, { defaultRole: 'Admin' }), '/auth/defaultRole must be equal to one of the allowed values', true],
-      ['a mapping to an unknown role', oidc({}, { roleMapping: { 'airflow-admins': ['Superuser'] } }), '/auth/roleMapping/airflow-admins/0 must be equal to one of the allowed values', true],
+      ['defaultRole Admin', ldap({}, { defaultRole: 'Admin' }), '/auth/defaultRole must NOT be valid', true],
+      ['a mapping to a role name with a trailing space', oidc({}, { roleMapping: { 'airflow-admins': ['Viewer '] } }), '/auth/roleMapping/airflow-admins/0 must match pattern', true],
+      ['a role without dags or permissions', { auth: { roles: [{ name: 'etl' }] } }, "/auth/roles/0 must have required property 'dags'", true],
+      ['a role named like a built-in role in another case', { auth: { roles: [{ name: 'ADMIN', ...POOLS }] } }, '/auth/roles/0/name must NOT be valid', true],
+      ['a role name with a leading space', { auth: { roles: [{ name: ' etl', ...POOLS }] } }, '/auth/roles/0/name must match pattern', true],
+      ['an empty dags list', { auth: { roles: [{ name: 'etl', dags: [], ...POOLS }] } }, '/auth/roles/0/dags must NOT have fewer than 1 items', false],
+      ['a grant naming both DAG ids and tags', { auth: { roles: [{ name: 'etl', dags: [{ dagIds: ['a'], tags: ['t'], access: 'read' }] }] } }, '/auth/roles/0/dags/0 must match exactly one schema in oneOf', false],
+      ['a grant naming nothing', { auth: { roles: [{ name: 'etl', dags: [{ access: 'read' }] }] } }, '/auth/roles/0/dags/0 must match exactly one schema in oneOf', true],
+      ['an invalid DAG id', { auth: { roles: [{ name: 'etl', dags: [{ dagIds: ['no spaces'], access: 'read' }] }] } }, '/auth/roles/0/dags/0/dagIds/0 must match pattern', true],
+      ['a tag with a backslash (it would be escaped in ROLES_SPEC)', { auth: { roles: [{ name: 'etl', dags: [{ tags: ['a\\b'], access: 'read' }] }] } }, '/auth/roles/0/dags/0/tags/0 must match pattern', false],
+      ['an unknown access level', { auth: { roles: [{ name: 'etl', dags: [{ dagIds: ['a'], access: 'write' }] }] } }, '/auth/roles/0/dags/0/access must be equal to one of the allowed values', true],
+      ['an unknown action', { auth: { roles: [{ name: 'etl', permissions: [{ action: 'can_fly', resource: 'Pools' }] }] } }, '/auth/roles/0/permissions/0/action must be equal to one of the allowed values', true],
+      ['a per-DAG resource as a raw permission', { auth: { roles: [{ name: 'etl', permissions: [{ action: 'can_read', resource: 'DAG Run:etl' }] }] } }, '/auth/roles/0/permissions/0/resource must NOT be valid', true],
       ['a group mapped to no role', oidc({}, { roleMapping: { 'airflow-admins': [] } }), '/auth/roleMapping/airflow-admins must NOT have fewer than 1 items', true],
       ['neither a mapping nor a default role', { auth: { type: 'ldap', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }, '/auth/roleMapping must NOT have fewer than 1 properties', true],
       ['a default role without self-registration', ldap({}, { defaultRole: 'Viewer', selfRegistration: false }), '/auth/selfRegistration must be equal to constant', true],
