@@ -67,7 +67,7 @@ function header(authConst: string, mode: string): string[] {
     'AUTH_ROLES_MAPPING = json.loads(_env("AUTH_ROLES_MAPPING", "{}"))',
     'AUTH_ROLES_SYNC_AT_LOGIN = _flag("AUTH_ROLES_SYNC_AT_LOGIN")',
     'AUTH_USER_REGISTRATION = _flag("AUTH_USER_REGISTRATION")',
-    '# None: no role beyond the mapped ones, so a user mapped to nothing is refused (see the class below).',
+    '# Empty or unset: no role beyond the mapped ones, so a user mapped to nothing is refused (see the class below).',
     'AUTH_USER_REGISTRATION_ROLE = _env("AUTH_USER_REGISTRATION_ROLE", None)',
     'if AUTH_USER_REGISTRATION_ROLE is None:',
     '    # FAB looks the registration role up at every login and warns when there is none, which is the intent here.',

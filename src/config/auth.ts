@@ -428,7 +428,8 @@ export class AirflowAuth {
       AUTH_ROLES_MAPPING: roleMappingJson(common.mapping),
       AUTH_ROLES_SYNC_AT_LOGIN: String(common.syncRolesAtLogin),
       AUTH_USER_REGISTRATION: String(common.selfRegistration),
-      AUTH_USER_REGISTRATION_ROLE: common.defaultRole,
+      // Always set (empty: none), so the login settings end with the same variable whatever the values.
+      AUTH_USER_REGISTRATION_ROLE: common.defaultRole ?? '',
     };
   }
 

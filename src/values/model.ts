@@ -485,7 +485,7 @@ export function authGroup(): ValueGroup {
     selfRegistration: leaf('boolean', true, 'LDAP and OIDC: create the Airflow user at first login; false: an administrator creates users beforehand.',
       { kind: 'scalar', value: false, context: AUTH_LDAP, forms: [ENV_BOOL] }),
     defaultRole: leaf('string', '', 'LDAP and OIDC: role every user gets besides the mapped ones, built-in or declared in roles (never Admin; needs selfRegistration); empty: a user whose groups map to no role is refused.',
-      { kind: 'optional', value: 'User', verify: 'Op', context: AUTH_LDAP },
+      { kind: 'scalar', value: 'User', verify: 'Op', context: AUTH_LDAP },
       { pattern: `^$|^${ROLE_NAME}$`, not: { const: 'Admin' } }),
     roles: leaf('array', [], 'Custom roles, created and kept in sync (exactly the declared permissions) by the Job <release>-sync-roles-<hash>: each has a name and dags ([{dagIds: [...] or tags: [...], access: read|edit|trigger}]) or permissions ([{action, resource}]) or both. roleMapping and defaultRole may name them; roles no longer declared are left in the database.',
       {

@@ -140,7 +140,7 @@ describe('LDAP', () => {
       AUTH_ROLES_SYNC_AT_LOGIN: 'true',
       AUTH_USER_REGISTRATION: 'true',
     });
-    expect(env.AUTH_USER_REGISTRATION_ROLE).toBeUndefined();
+    expect(env.AUTH_USER_REGISTRATION_ROLE).toBe('');
     // The settings are the process's: the init container does not get them.
     const init = find(m, 'Deployment', 'airflow-api-server').spec.template.spec.initContainers[0];
     expect(JSON.stringify(init.env)).not.toContain('LDAP_');

@@ -116,13 +116,19 @@ const TOGGLES: Record<string, Values> = {
       ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' },
     },
   },
+  // The login settings end the api-server's environment; the user's extraEnv follows them whatever the values.
+  'ldap: default role, and extra environment on the api-server': {
+    auth: { type: 'ldap', defaultRole: 'Viewer', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } },
+    apiServer: { extraEnv: [{ name: 'TZ', value: 'UTC' }, { name: 'HTTPS_PROXY', value: 'http://proxy.example.org:3128' }] },
+  },
 };
 
 /** Combinations of three toggles each, where structure from several choices meets (Flower needs Celery). */
 const COMBINATIONS: Record<string, Values> = {};
 Object.keys(TOGGLES).forEach((name, i, names) => {
   const picks = [name, names[(i + 3) % names.length], names[(i + 7) % names.length]];
-  const values = picks.reduce((v, n) => mergeValues(v, TOGGLES[n]), {} as Values);
+  // One login mode per combination: a later toggle's auth replaces the earlier one (merged, they would contradict).
+  const values = picks.reduce((v, n) => ({ ...mergeValues(v, TOGGLES[n]), ...(TOGGLES[n].auth ? { auth: TOGGLES[n].auth } : {}) }), {} as Values);
   if (values.flower?.enabled && values.executor) values.executor = 'CeleryExecutor';
   COMBINATIONS[picks.join(' + ')] = values;
 });
