@@ -1,9 +1,19 @@
 import { Testing } from 'cdk8s';
 import { EXAMPLES } from '../examples';
 import {
-  AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, DagsSource, Executor, IngressTls, LdapDirectory, OidcProvider, SecretKeyRef,
+  AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, DagsSource, Executor, IngressTls, LdapDirectory, LdapDirectoryProps, OidcProvider, SecretKeyRef,
 } from '../src';
 import { Manifest, synth } from './util';
+
+/** An LDAP directory over ldaps:// with a CA, a search account and group search (shared by the auth tests). */
+export const LDAP_DIRECTORY_PROPS: LdapDirectoryProps = {
+  url: 'ldaps://ldap.example.org',
+  caCertificate: SecretKeyRef.fromSecret('ldap-ca', 'ca.crt'),
+  bindDn: 'cn=airflow,ou=services,dc=example,dc=org',
+  bindPassword: SecretKeyRef.fromSecret('ldap-bind', 'password'),
+  userBase: 'ou=people,dc=example,dc=org',
+  groupBase: 'ou=groups,dc=example,dc=org',
+};
 
 /** Every example plus the toggles the examples do not cover, so property tests walk every kind of pod. */
 export const VARIANT_PROPS: Record<string, AirflowChartProps> = {
@@ -14,14 +24,7 @@ export const VARIANT_PROPS: Record<string, AirflowChartProps> = {
   // LDAP with a search account, a directory CA and a custom role (the sync-roles Job).
   'ldap+custom-role': {
     auth: AirflowAuth.ldap({
-      directory: new LdapDirectory({
-        url: 'ldaps://ldap.example.org',
-        caCertificate: SecretKeyRef.fromSecret('ldap-ca', 'ca.crt'),
-        bindDn: 'cn=airflow,ou=services,dc=example,dc=org',
-        bindPassword: SecretKeyRef.fromSecret('ldap-bind', 'password'),
-        userBase: 'ou=people,dc=example,dc=org',
-        groupBase: 'ou=groups,dc=example,dc=org',
-      }),
+      directory: new LdapDirectory(LDAP_DIRECTORY_PROPS),
       roleMapping: {
         'cn=airflow-admins,ou=groups,dc=example,dc=org': [BuiltinRole.ADMIN],
         'cn=team-a,ou=groups,dc=example,dc=org': ['team-a'],

@@ -10,10 +10,15 @@ import { chartAllOnValues } from '../bench/all-on';
 import { CHART_DIR, helmTemplate } from '../helm/helm';
 import { Manifest } from '../util';
 
-/** Values of each validated chart render, by source name. */
+let renderValues: Record<string, object> | undefined;
+
+/** Values of each validated chart render, by source name (values.yaml is read once). */
 export function chartRenderValues(): Record<string, object> {
-  const defaults = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'));
-  return { 'helm:default': {}, 'helm:all-on': chartAllOnValues(defaults).values };
+  if (!renderValues) {
+    const defaults = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'));
+    renderValues = { 'helm:default': {}, 'helm:all-on': chartAllOnValues(defaults).values };
+  }
+  return renderValues;
 }
 
 const cache = new Map<string, Manifest[]>();
