@@ -1,34 +1,29 @@
-import { Chart, ChartProps } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import { ApiServer, ApiServerOptions } from './components/api-server';
 import { CeleryWorkers, CeleryWorkersOptions } from './components/celery-worker';
 import { DagProcessor, DagProcessorOptions } from './components/dag-processor';
 import { Flower, FlowerOptions } from './components/flower';
-import { CreateAdminUser, DatabaseMigrations, JobOptions, SecretsGenerator, SyncRoles } from './components/jobs';
-import { Postgres, PostgresOptions, POSTGRES_PORT } from './components/postgres';
+import { JobOptions } from './components/jobs';
+import { Postgres, PostgresOptions, POSTGRES_PORT, POSTGRES_STORAGE_DEFAULT } from './components/postgres';
 import { Redis, RedisOptions, REDIS_PORT } from './components/redis';
-import { AirflowRelease, BrokerEndpoint, DatabaseEndpoint, sha256, validateReleaseName } from './components/release';
+import { AirflowRelease, imageSpecOf, validateReleaseName } from './components/release';
 import { Scheduler, SchedulerOptions } from './components/scheduler';
 import { Triggerer, TriggererOptions } from './components/triggerer';
-import { Workload } from './components/workload';
-import { AirflowConfig, mergeConfig, validateConfig } from './config/airflow-config';
+import { validateReplicas, validateSeconds, WorkloadOptions, workloadSettings } from './components/workload';
+import { ComponentInputs, composeRelease, SecretChoice } from './compose';
+import { AirflowConfig, validateConfig } from './config/airflow-config';
 import { AirflowAuth } from './config/auth';
 import { CeleryBroker } from './config/broker';
-import { AIRFLOW_HOME, DagsSource } from './config/dags';
+import { DagsSource } from './config/dags';
 import { MetadataDatabase, SslMode, validateCidrs, validateHost } from './config/database';
 import { Executor } from './config/executor';
 import { ContainerImage, DefaultImages } from './config/image';
-import { IngressOptions, IngressTls } from './config/ingress';
-import { GeneratedSecret, GeneratedValue, SecretKeyRef } from './config/secrets';
-import { airflowBaseEnv, airflowWritablePaths } from './components/airflow-process';
-import { defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, KUBE_DNS, NetworkPort, Connections } from './security/network';
-import { ImageIdentity, securePodSpec, SecurityRelaxations } from './security/pod-security';
-import { serviceAccount } from './security/rbac';
+import { IngressOptions, IngressTls, IssuerKind } from './config/ingress';
+import { SecretKeyRef } from './config/secrets';
+import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS } from './security/network';
+import { SecurityRelaxations } from './security/pod-security';
 import { synthChart } from './synth';
-import { resources } from './components/workload';
-import { API_SERVER_PORT } from './components/api-server';
 
 /** Options of the optional Flower UI. */
 export interface FlowerChartOptions extends FlowerOptions {
@@ -313,219 +308,131 @@ export class AirflowChart extends Chart {
         throw new Error('ingress.tls is required: pass IngressTls.fromSecret(name) or IngressTls.certManager(issuer); plain HTTP is not supported');
       }
     }
-    const name = (c: string) => `${releaseName}-${c}`;
-    const generated: GeneratedSecret[] = [];
-    const generatedRef = (secret: string, key: string, value: GeneratedValue, literal?: string): SecretKeyRef => {
-      let s = generated.find((g) => g.name === secret);
-      if (!s) { s = { name: secret, keys: [] }; generated.push(s); }
-      s.keys.push({ key, value, literal });
-      return SecretKeyRef.fromSecret(secret, key);
-    };
-
-    // Secrets: user references win; the rest are generated once in the cluster.
-    const sec = props.secrets ?? {};
-    const secrets = {
-      fernetKey: sec.fernetKey ?? generatedRef(name('fernet-key'), 'fernet-key', GeneratedValue.FERNET_KEY),
-      jwtSecret: sec.jwtSecret ?? generatedRef(name('jwt-secret'), 'jwt-secret', GeneratedValue.RANDOM_HEX),
-      apiSecretKey: sec.apiSecretKey ?? generatedRef(name('api-secret-key'), 'api-secret-key', GeneratedValue.RANDOM_HEX),
-    };
-
-    let dbEndpoint: DatabaseEndpoint;
-    if (database.isEmbedded) {
-      dbEndpoint = {
-        host: name('postgres'), port: POSTGRES_PORT, database: 'airflow', user: 'airflow',
-        password: database.embeddedOptions.password ?? generatedRef(name('postgres'), 'password', GeneratedValue.RANDOM_HEX),
-        // Inside the release, traffic is confined by NetworkPolicy; the embedded server has no certificate.
-        sslMode: SslMode.DISABLE,
-      };
-    } else {
-      const x = database.externalOptions!;
-      dbEndpoint = {
-        host: x.host, port: x.port ?? POSTGRES_PORT, database: x.database ?? 'airflow', user: x.user ?? 'airflow',
-        password: x.password, sslMode: x.sslMode ?? SslMode.VERIFY_FULL, caCertificate: x.caCertificate,
-      };
-    }
-    let brokerEndpoint: BrokerEndpoint | undefined;
-    if (broker?.isEmbedded) {
-      brokerEndpoint = {
-        host: name('redis'), port: REDIS_PORT, tls: false, databaseIndex: 0,
-        password: broker.embeddedOptions.password ?? generatedRef(name('redis'), 'password', GeneratedValue.RANDOM_HEX),
-      };
-    } else if (broker) {
-      const x = broker.externalOptions!;
-      brokerEndpoint = {
-        host: x.host, port: x.port ?? REDIS_PORT, tls: x.tls ?? true, caCertificate: x.caCertificate,
-        databaseIndex: x.databaseIndex ?? 0, password: x.password,
-      };
-    }
-
     validateConfig(props.config ?? {});
-    const chartConfig: AirflowConfig = {
-      core: {
-        executor,
-        auth_manager: 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager',
-        execution_api_server_url: `http://${name('api-server')}:${API_SERVER_PORT}/execution/`,
-        // Log servers are reached by IP: Deployment pod names do not resolve in cluster DNS.
-        hostname_callable: 'airflow.utils.net.get_host_ip_address',
-        load_examples: false,
-      },
-      api: { port: API_SERVER_PORT, ...(props.ingress ? { base_url: `https://${props.ingress.host}` } : {}) },
-      scheduler: { enable_health_check: true, scheduler_health_check_server_port: 8974 },
-      logging: { worker_log_server_port: 8793, trigger_log_server_port: 8794 },
-      ...(executor === Executor.KUBERNETES ? {
-        kubernetes_executor: {
-          namespace: props.namespace!,
-          pod_template_file: `${AIRFLOW_HOME}/pod_templates/pod_template.yaml`,
-          delete_worker_pods: true,
-        },
-      } : {}),
+    const name = (c: string) => `${releaseName}-${c}`;
+    /** A Secret key: the user's, or generated once in the cluster into `<release>-<secret>` under `key`. */
+    const choice = (given: SecretKeyRef | undefined, secret: string, key: string): SecretChoice =>
+      (given ? { generated: false, name: given.name, key: given.key } : { generated: true, name: name(secret), key });
+    const selector = (component: string) => ({ 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/instance': releaseName, 'app.kubernetes.io/component': component });
+    const component = (prop: string, o: WorkloadOptions | undefined, comp: string, replicas: number | undefined): ComponentInputs => {
+      const settings = workloadSettings(prop, o ?? {}, replicas, selector(comp));
+      return { ...settings, affinityInput: { affinity: settings.affinity as Record<string, unknown>, replicas } };
     };
-    const config = mergeConfig(chartConfig, props.config ?? {});
 
-    this.release = new AirflowRelease({
+    const embeddedDb = database.isEmbedded ? database.embeddedOptions : undefined;
+    const externalDb = database.externalOptions;
+    const embeddedBroker = broker?.isEmbedded ? broker.embeddedOptions : undefined;
+    const externalBroker = broker?.externalOptions;
+    const adminOptions = props.adminUser ?? {};
+    const adminEnabled = adminOptions.enabled ?? auth.isDatabase;
+    if (adminEnabled) validateAdminUser(adminOptions);
+    const w = props.workers ?? {};
+    const ingress = props.ingress;
+    const tls = ingress?.tls;
+    const parts = composeRelease(this, {
       releaseName,
-      image,
-      imagePullSecrets: props.imagePullSecrets,
+      namespace: props.namespace ?? '',
       executor,
-      config,
-      database: dbEndpoint,
-      broker: brokerEndpoint,
-      secrets,
-      dags: props.dags,
+      executors: { celery, local: executor === Executor.LOCAL, kubernetes: executor === Executor.KUBERNETES },
+      images: {
+        airflow: imageSpecOf(image),
+        postgres: imageSpecOf(props.postgres?.image ?? DefaultImages.POSTGRES),
+        redis: imageSpecOf(props.redis?.image ?? DefaultImages.REDIS),
+      },
+      imagePullSecrets: (props.imagePullSecrets ?? []).map((n) => ({ name: n })),
+      config: props.config ?? {},
+      dagsClaim: (props.dags ?? DagsSource.fromImage()).claimName ?? '',
+      secrets: {
+        fernetKey: choice(props.secrets?.fernetKey, 'fernet-key', 'fernet-key'),
+        jwtSecret: choice(props.secrets?.jwtSecret, 'jwt-secret', 'jwt-secret'),
+        apiSecretKey: choice(props.secrets?.apiSecretKey, 'api-secret-key', 'api-secret-key'),
+      },
+      database: {
+        embedded: database.isEmbedded,
+        host: externalDb?.host ?? name('postgres'),
+        port: externalDb?.port ?? POSTGRES_PORT,
+        database: externalDb?.database ?? 'airflow',
+        user: externalDb?.user ?? 'airflow',
+        password: externalDb ? choice(externalDb.password, '', '') : choice(embeddedDb?.password, 'postgres', 'password'),
+        // Inside the release, traffic is confined by NetworkPolicy; the embedded server has no certificate.
+        sslMode: externalDb ? (externalDb.sslMode ?? SslMode.VERIFY_FULL) : SslMode.DISABLE,
+        caCertificate: optionalRef(externalDb?.caCertificate),
+        cidrs: externalDb?.cidrs ?? ['0.0.0.0/0'],
+        storageSize: `${(embeddedDb?.storageSize ?? POSTGRES_STORAGE_DEFAULT).toMebibytes()}Mi`,
+        storageClassName: embeddedDb?.storageClassName ?? '',
+      },
+      broker: {
+        embedded: embeddedBroker !== undefined,
+        external: externalBroker !== undefined,
+        host: externalBroker?.host ?? name('redis'),
+        port: externalBroker?.port ?? REDIS_PORT,
+        password: externalBroker ? choice(externalBroker.password, '', '') : choice(embeddedBroker?.password, 'redis', 'password'),
+        tls: externalBroker ? (externalBroker.tls ?? true) : false,
+        caCertificate: optionalRef(externalBroker?.caCertificate),
+        databaseIndex: externalBroker?.databaseIndex ?? 0,
+        cidrs: externalBroker?.cidrs ?? ['0.0.0.0/0'],
+      },
+      apiServer: {
+        ...component('apiServer', props.apiServer, 'api-server', validateReplicas('apiServer.replicas', props.apiServer?.replicas, 1, 2)),
+        workers: validateReplicas('apiServer.workers', props.apiServer?.workers, 1, 1),
+      },
+      scheduler: component('scheduler', props.scheduler, 'scheduler', validateReplicas('scheduler.replicas', props.scheduler?.replicas, 1, 2)),
+      dagProcessor: component('dagProcessor', props.dagProcessor, 'dag-processor', validateReplicas('dagProcessor.replicas', props.dagProcessor?.replicas, 1, 1)),
+      triggerer: component('triggerer', props.triggerer, 'triggerer', validateReplicas('triggerer.replicas', props.triggerer?.replicas, 1, 1)),
+      workers: {
+        ...component('workers', w, 'worker', validateReplicas('workers.replicas', w.replicas, 0, 2)),
+        concurrency: validateReplicas('workers.concurrency', w.concurrency, 1, 16),
+        terminationGracePeriodSeconds: validateSeconds('workers.terminationGracePeriod', w.terminationGracePeriod, 30, 86400, 600),
+        queues: validateQueues(w.queues ?? ['default']),
+        logVolumeSizeMi: (w.logVolumeSize ?? Size.gibibytes(5)).toMebibytes(),
+      },
+      flower: {
+        ...component('flower', props.flower, 'flower', validateReplicas('flower.replicas', props.flower?.replicas, 1, 1)),
+        enabled: props.flower?.enabled ?? false,
+        username: choice(props.flower?.username, 'flower', 'username'),
+        password: choice(props.flower?.password, 'flower', 'password'),
+      },
+      postgres: component('postgres', props.postgres, 'postgres', 1),
+      redis: component('redis', props.redis, 'redis', 1),
+      login: auth.loginInputs(),
+      adminUser: {
+        enabled: adminEnabled,
+        username: choice(adminOptions.username, 'admin', 'username'),
+        password: choice(adminOptions.password, 'admin', 'password'),
+        email: adminOptions.email ?? 'admin@example.com',
+        firstName: adminOptions.firstName ?? 'Airflow',
+        lastName: adminOptions.lastName ?? 'Admin',
+      },
+      ingress: {
+        enabled: ingress !== undefined,
+        host: ingress?.host ?? '',
+        className: ingress?.className ?? '',
+        annotations: ingress?.annotations ?? {},
+        tlsSecretName: tls?.secretName ?? name('tls'),
+        certManager: tls?.issuer !== undefined,
+        issuer: tls?.issuer ?? '',
+        issuerKind: tls?.issuerKind ?? IssuerKind.CLUSTER_ISSUER,
+        controllerNamespaceLabels: ingress?.controllerNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+      },
       network: {
         enabled: network.enabled ?? true,
-        dns: network.dnsNamespaceLabels || network.dnsPodLabels
-          ? ExternalPeer.namespaces(network.dnsNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'kube-system' }, network.dnsPodLabels ?? { 'k8s-app': 'kube-dns' }, 'cluster DNS')
-          : KUBE_DNS,
+        taskEgressCidrs: taskEgress,
+        dnsNamespaceLabels: network.dnsNamespaceLabels ?? KUBE_DNS_NAMESPACE,
+        dnsPodLabels: network.dnsPodLabels ?? KUBE_DNS_PODS,
       },
-      relaxations,
-      managedBy: props.managedBy,
+      writableRootFilesystem: relaxations.writableRootFilesystem ?? false,
+      jobs: { ttlSecondsAfterFinished: props.jobs?.ttlSecondsAfterFinished },
+      managedBy: props.managedBy ?? 'cdk8s',
     });
-    const r = this.release;
-
-    // Shared configuration: airflow.cfg, the FAB webserver_config.py and (KubernetesExecutor) the task pod template.
-    const configData: Record<string, string> = { 'airflow.cfg': r.configText, 'webserver_config.py': auth.webserverConfig };
-    if (executor === Executor.KUBERNETES) configData['pod_template.yaml'] = this.taskPodTemplate(r);
-    new k8s.KubeConfigMap(this, 'Config', { metadata: { name: r.configMapName, labels: r.labels('config') }, data: configData });
-    const fabVolumes = {
-      volumes: [],
-      mounts: [{ name: 'config', mountPath: `${AIRFLOW_HOME}/webserver_config.py`, subPath: 'webserver_config.py', readOnly: true }],
-    };
-    // LDAP bind password, OAuth client secret, directory CA: files in the api-server only.
-    const authSecrets = auth.apiServerSecretVolumes();
-    const apiLogin = auth.isDatabase ? fabVolumes : {
-      volumes: authSecrets.volumes,
-      mounts: [...fabVolumes.mounts, ...authSecrets.mounts],
-      env: auth.env,
-      checksum: sha256(auth.webserverConfig),
-    };
-
-    // Components.
-    this.apiServer = new ApiServer(this, 'ApiServer', { ...props.apiServer, release: r, login: apiLogin });
-    this.scheduler = new Scheduler(this, 'Scheduler', {
-      ...props.scheduler,
-      release: r,
-      podTemplate: executor === Executor.KUBERNETES ? {
-        volumes: [],
-        mounts: [{ name: 'config', mountPath: `${AIRFLOW_HOME}/pod_templates/pod_template.yaml`, subPath: 'pod_template.yaml', readOnly: true }],
-      } : undefined,
-    });
-    this.dagProcessor = new DagProcessor(this, 'DagProcessor', { ...props.dagProcessor, release: r });
-    this.triggerer = new Triggerer(this, 'Triggerer', { ...props.triggerer, release: r });
-    if (celery) {
-      this.workers = new CeleryWorkers(this, 'Workers', { ...props.workers, release: r });
-      if (props.flower?.enabled) {
-        this.flower = new Flower(this, 'Flower', {
-          ...props.flower,
-          release: r,
-          username: props.flower.username ?? generatedRef(name('flower'), 'username', GeneratedValue.LITERAL, 'admin'),
-          password: props.flower.password ?? generatedRef(name('flower'), 'password', GeneratedValue.RANDOM_HEX),
-        });
-      }
-    }
-    if (database.isEmbedded) {
-      this.postgres = new Postgres(this, 'Postgres', {
-        ...props.postgres,
-        release: r,
-        password: dbEndpoint.password,
-        storageSize: database.embeddedOptions.storageSize,
-        storageClassName: database.embeddedOptions.storageClassName,
-      });
-    }
-    if (broker?.isEmbedded) {
-      this.redis = new Redis(this, 'Redis', { ...props.redis, release: r, password: brokerEndpoint!.password });
-    }
-
-    const jobOptions = props.jobs ?? {};
-    const migrations = new DatabaseMigrations(this, 'Migrations', { ...jobOptions, release: r });
-    const admin = props.adminUser ?? {};
-    let createUser: CreateAdminUser | undefined;
-    if (admin.enabled ?? auth.isDatabase) {
-      createUser = new CreateAdminUser(this, 'AdminUser', {
-        ...jobOptions,
-        release: r,
-        username: admin.username ?? generatedRef(name('admin'), 'username', GeneratedValue.LITERAL, 'admin'),
-        password: admin.password ?? generatedRef(name('admin'), 'password', GeneratedValue.RANDOM_HEX),
-        email: admin.email,
-        firstName: admin.firstName,
-        lastName: admin.lastName,
-        // The CLI creates a database user whatever the login; only database login needs its settings.
-        authVolumes: auth.isDatabase ? fabVolumes : undefined,
-      });
-    }
-    let syncRoles: SyncRoles | undefined;
-    if (auth.roleSync.length > 0) {
-      syncRoles = new SyncRoles(this, 'SyncRoles', { ...jobOptions, release: r, roles: auth.roleSync });
-    }
-    if (generated.length > 0) {
-      new SecretsGenerator(this, 'SecretsGenerator', { ...jobOptions, release: r, secrets: generated });
-    }
-
-    // Network: default deny, then one allow per real Airflow 3 connection.
-    defaultDenyPolicy(this, 'DefaultDeny', name('default-deny'), r.labels('network-policy'), r.instanceLabels(), r.network);
-    const api = this.apiServer.workload;
-    const ingressController = ExternalPeer.namespaces(props.ingress?.controllerNamespaceLabels ?? { 'kubernetes.io/metadata.name': 'ingress-nginx' }, undefined, 'the ingress controller');
-    if (props.ingress) api.connections.allowFrom(ingressController);
-    // LDAP binds and searches, OIDC discovery, token and key requests: from the api-server only.
-    if (auth.egress) api.connections.allowTo(ExternalPeer.cidrs(auth.egress.cidrs, auth.egress.description), NetworkPort.tcp(auth.egress.port));
-    const dbClients: INetworkEndpoint[] = [api, this.scheduler.workload, this.dagProcessor.workload, this.triggerer.workload, migrations, ...(createUser ? [createUser] : []), ...(syncRoles ? [syncRoles] : [])];
-    for (const c of dbClients) {
-      if (this.postgres) c.connections.allowTo(this.postgres.workload);
-      else c.connections.allowTo(ExternalPeer.cidrs(database.externalOptions!.cidrs ?? ['0.0.0.0/0'], 'the external database'), NetworkPort.tcp(dbEndpoint.port));
-    }
-    const brokerClients: Workload[] = [this.scheduler.workload, ...(this.workers ? [this.workers.workload] : []), ...(this.flower ? [this.flower.workload] : [])];
-    if (brokerEndpoint) {
-      for (const c of brokerClients) {
-        if (this.redis) c.connections.allowTo(this.redis.workload);
-        else c.connections.allowTo(ExternalPeer.cidrs(broker!.externalOptions!.cidrs ?? ['0.0.0.0/0'], 'the external Redis'), NetworkPort.tcp(brokerEndpoint.port));
-      }
-    }
-    const taskRunners: Connections[] = [this.triggerer.workload.connections];
-    if (this.workers) {
-      this.workers.workload.connections.allowTo(api); // execution API
-      api.connections.allowTo(this.workers.workload); // task logs, 8793
-      taskRunners.push(this.workers.workload.connections);
-    }
-    api.connections.allowTo(this.triggerer.workload); // trigger logs, 8794
-    if (executor === Executor.LOCAL) {
-      this.scheduler.workload.connections.allowTo(api); // tasks call the execution API
-      api.connections.allowTo(this.scheduler.workload); // task logs, 8793
-      taskRunners.push(this.scheduler.workload.connections);
-    }
-    if (executor === Executor.KUBERNETES) {
-      for (const port of KUBE_API_PORTS) this.scheduler.workload.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
-      serviceAccount(this, name('task'), r.labels('task'));
-      const tasks = new Connections(this, 'TaskPodsNetworkPolicy', {
-        name: name('task'), labels: r.labels('task'), podLabels: r.selectorLabels('task'), settings: r.network,
-      });
-      tasks.allowTo(api);
-      taskRunners.push(tasks);
-    }
-    if (taskEgress.length > 0) {
-      for (const c of taskRunners) c.allowToAnyPort(ExternalPeer.cidrs(taskEgress, 'task egress'));
-    }
-
-    if (props.ingress) this.createIngress(props.ingress, r);
+    this.release = parts.release;
+    this.apiServer = parts.apiServer;
+    this.scheduler = parts.scheduler;
+    this.dagProcessor = parts.dagProcessor;
+    this.triggerer = parts.triggerer;
+    this.workers = parts.workers;
+    this.flower = parts.flower;
+    this.postgres = parts.postgres;
+    this.redis = parts.redis;
   }
 
   /**
@@ -536,56 +443,24 @@ export class AirflowChart extends Chart {
   public toJson(): any[] {
     return synthChart(this);
   }
+}
 
-  private createIngress(ingress: IngressOptions, r: AirflowRelease): void {
-    const annotations: Record<string, string> = { ...(ingress.annotations ?? {}) };
-    const tls = ingress.tls;
-    if (tls.issuer) {
-      annotations[tls.issuerKind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer'] = tls.issuer;
-    }
-    if (ingress.className === 'nginx') annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'] = 'true';
-    new k8s.KubeIngress(this, 'Ingress', {
-      metadata: { name: r.resourceName('api-server'), labels: r.labels('api-server'), annotations },
-      spec: {
-        ingressClassName: ingress.className,
-        tls: [{ hosts: [ingress.host], secretName: tls.secretName ?? r.resourceName('tls') }],
-        rules: [{
-          host: ingress.host,
-          http: {
-            paths: [{
-              path: '/',
-              pathType: 'Prefix',
-              backend: { service: { name: this.apiServer.serviceName, port: { name: 'http' } } },
-            }],
-          },
-        }],
-      },
-    });
+/** A Secret key that may be absent. */
+function optionalRef(ref: SecretKeyRef | undefined) {
+  return ref ? { present: true, name: ref.name, key: ref.key } : { present: false, name: '', key: '' };
+}
+
+function validateQueues(queues: string[]): string[] {
+  if (queues.length === 0 || queues.some((q) => !/^[A-Za-z0-9_.-]+$/.test(q))) {
+    throw new Error(`workers.queues must be a non-empty list of queue names ([A-Za-z0-9_.-]), got ${JSON.stringify(queues)}`);
   }
+  return queues;
+}
 
-  /** The KubernetesExecutor's task pod: the same hardened pod as every other component. */
-  private taskPodTemplate(r: AirflowRelease): string {
-    const needs = {};
-    const { volumes, mounts } = r.volumes(needs, { dags: true });
-    const spec = securePodSpec({
-      identity: ImageIdentity.AIRFLOW,
-      serviceAccountName: r.resourceName('task'),
-      kubernetesApiAccess: false,
-      restartPolicy: 'Never',
-      imagePullSecrets: r.imagePullSecrets,
-      relaxations: r.relaxations,
-      containers: [{
-        name: 'base',
-        image: r.image.reference,
-        imagePullPolicy: r.image.pullPolicy,
-        env: airflowBaseEnv(),
-        volumeMounts: mounts,
-        resourceSpec: resources(250, 512, 2048),
-        resourceProp: 'tasks.resources',
-        writablePaths: airflowWritablePaths(),
-      }],
-      volumes,
-    });
-    return stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: r.labels('task') }, spec: k8s.toJson_PodSpec(spec) }, { lineWidth: 0 });
+function validateAdminUser(a: AdminUserOptions): void {
+  const email = a.email ?? 'admin@example.com';
+  if (!/^[^\s@'"]+@[^\s@'"]+$/.test(email)) throw new Error(`adminUser.email must be an e-mail address, got '${email}'`);
+  for (const [prop, v] of [['adminUser.firstName', a.firstName ?? 'Airflow'], ['adminUser.lastName', a.lastName ?? 'Admin']]) {
+    if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(v)) throw new Error(`${prop} must be 1-64 letters, digits, spaces, '.', '_' or '-', got '${v}'`);
   }
 }

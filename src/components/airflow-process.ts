@@ -1,11 +1,12 @@
-import { Size } from 'cdk8s';
-import { ContainerResources, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AIRFLOW_HOME, LOGS_FOLDER } from '../config/dags';
+import { Val } from '../expr/core';
+import { items, spread, template } from '../expr/tree';
 import { NetworkPort } from '../security/network';
-import { ContainerSpec, ImageIdentity, WritablePath } from '../security/pod-security';
+import { ContainerSpec, ImageIdentity, ResourceDefaults, WritablePath } from '../security/pod-security';
+import { imagePullPolicy } from './image-spec';
 import { AirflowRelease, SecretNeeds } from './release';
-import { resources, Workload, WorkloadOptions } from './workload';
+import { resources, Workload, WorkloadSettings } from './workload';
 
 /** Seconds a component waits for `airflow db migrate` before its init container fails and is retried. */
 export const MIGRATION_WAIT_SECONDS = 600;
@@ -13,44 +14,46 @@ export const MIGRATION_WAIT_SECONDS = 600;
 /** What an Airflow component declares about its process. */
 export interface AirflowProcessSpec {
   readonly component: string;
-  readonly prop: string;
   readonly release: AirflowRelease;
-  readonly options: WorkloadOptions;
+  readonly settings: WorkloadSettings;
+  /** The component's values (chart) or its affinity and replicas (TypeScript). */
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
   /** Arguments after `airflow`, e.g. `['scheduler']`. */
-  readonly args: string[];
-  readonly replicas: number | undefined;
-  readonly defaultResources: ContainerResources;
+  readonly args: Val<string>[];
+  readonly defaultResources: ResourceDefaults;
   readonly needs: SecretNeeds;
   /** The process reads DAG files. */
-  readonly readsDags: boolean;
+  readonly readsDags: Val<boolean>;
   /** Hold the process until migrations are applied (needs database access). */
   readonly waitForMigrations: boolean;
-  readonly ports?: k8s.ContainerPort[];
-  readonly startupProbe?: k8s.Probe;
-  readonly livenessProbe?: k8s.Probe;
-  readonly readinessProbe?: k8s.Probe;
-  readonly servicePorts?: k8s.ServicePort[];
+  readonly ports?: unknown[];
+  readonly startupProbe?: unknown;
+  readonly livenessProbe?: unknown;
+  readonly readinessProbe?: unknown;
+  readonly servicePorts?: unknown[];
   readonly networkPort?: NetworkPort;
-  readonly kubernetesApiAccess?: boolean;
-  readonly terminationGracePeriodSeconds?: number;
-  /** Size of the emptyDir at `/opt/airflow/logs`. */
-  readonly logVolumeSize?: Size;
-  readonly env?: k8s.EnvVar[];
-  readonly volumes?: k8s.Volume[];
-  readonly volumeMounts?: k8s.VolumeMount[];
-  readonly strategy?: k8s.DeploymentStrategy;
+  readonly kubernetesApiAccess?: Val<boolean>;
+  readonly terminationGracePeriodSeconds?: Val<number>;
+  /** Size of the emptyDir at `/opt/airflow/logs` in MiB. */
+  readonly logVolumeSizeMi?: Val<number>;
+  /** The component's own environment (after the release's, before the user's extra variables). */
+  readonly env?: unknown[];
+  readonly volumes?: unknown[];
+  readonly volumeMounts?: unknown[];
+  readonly strategy?: unknown;
+  readonly podAnnotations?: Record<string, unknown>;
 }
 
 /** Paths every Airflow process writes (verified under a read-only root, see test/security). */
-export function airflowWritablePaths(logSize: Size = Size.gibibytes(1)): WritablePath[] {
+export function airflowWritablePaths(logSizeMi: Val<number> = 1024): WritablePath[] {
   return [
-    { volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(512) },
-    { volume: 'logs', mountPath: LOGS_FOLDER, sizeLimit: logSize },
+    { volume: 'tmp', mountPath: '/tmp', sizeMi: 512 },
+    { volume: 'logs', mountPath: LOGS_FOLDER, sizeMi: logSizeMi },
   ];
 }
 
 /** Environment every Airflow container gets (non-secret). */
-export function airflowBaseEnv(): k8s.EnvVar[] {
+export function airflowBaseEnv(): Record<string, string>[] {
   return [
     { name: 'AIRFLOW_HOME', value: AIRFLOW_HOME },
     // The image entrypoint would otherwise probe the database on every start; the init container does it once.
@@ -60,18 +63,31 @@ export function airflowBaseEnv(): k8s.EnvVar[] {
   ];
 }
 
+/**
+ * The environment of an Airflow process of `component`: the base settings and the Secrets it needs. A named
+ * template in the chart (`airflow.<component>.env`), shared by the process and its init container.
+ */
+export function airflowEnv(component: string, release: AirflowRelease, needs: SecretNeeds): unknown[] {
+  return template<Record<string, never>>({
+    name: `airflow.${component}.env`,
+    doc: `The environment of the ${component}'s Airflow processes: base settings, and only the Secrets it needs.`,
+    kind: 'list',
+    params: {},
+    body: () => items<unknown>(...airflowBaseEnv(), ...release.env(needs)),
+  })({});
+}
+
 /** The init container that holds a pod until the metadata schema is current. */
-export function waitForMigrationsContainer(release: AirflowRelease, mounts: k8s.VolumeMount[], env: k8s.EnvVar[], prop: string): ContainerSpec {
+export function waitForMigrationsContainer(release: AirflowRelease, mounts: unknown[], env: unknown): ContainerSpec {
   return {
     name: 'wait-for-migrations',
-    image: release.image.reference,
-    imagePullPolicy: release.image.pullPolicy,
+    image: release.imageRef,
+    imagePullPolicy: imagePullPolicy(release.image),
     args: ['airflow', 'db', 'check-migrations', '--migration-wait-timeout', String(MIGRATION_WAIT_SECONDS)],
-    env,
+    env: items(spread(env as unknown[])),
     volumeMounts: mounts,
-    resourceSpec: resources(50, 256, 512),
-    resourceProp: `${prop}.waitForMigrations.resources`,
-    writablePaths: airflowWritablePaths(Size.mebibytes(64)),
+    resources: { defaults: resources(50, 256, 512) },
+    writablePaths: airflowWritablePaths(64),
   };
 }
 
@@ -79,40 +95,36 @@ export function waitForMigrationsContainer(release: AirflowRelease, mounts: k8s.
 export function airflowWorkload(scope: Construct, id: string, spec: AirflowProcessSpec): Workload {
   const r = spec.release;
   const { volumes, mounts } = r.volumes(spec.needs, { dags: spec.readsDags });
-  const processEnv = [...airflowBaseEnv(), ...r.env(spec.needs)];
-  // The component's own settings (e.g. the api-server's login settings) are for the process, not the init container.
-  const env = [...processEnv, ...(spec.env ?? [])];
-  const allMounts = [...mounts, ...(spec.volumeMounts ?? [])];
+  const processEnv = airflowEnv(spec.component, r, spec.needs);
   const container: ContainerSpec = {
     name: spec.component,
-    image: r.image.reference,
-    imagePullPolicy: r.image.pullPolicy,
+    image: r.imageRef,
+    imagePullPolicy: imagePullPolicy(r.image),
     args: ['airflow', ...spec.args],
-    env,
+    // The component's own settings (e.g. the api-server's login settings) are for the process, not the init container.
+    env: items(spread(processEnv), ...(spec.env ?? [])),
     ports: spec.ports,
     startupProbe: spec.startupProbe,
     livenessProbe: spec.livenessProbe,
     readinessProbe: spec.readinessProbe,
-    volumeMounts: allMounts,
-    resourceSpec: spec.options.resources ?? spec.defaultResources,
-    resourceProp: `${spec.prop}.resources`,
-    writablePaths: airflowWritablePaths(spec.logVolumeSize),
+    volumeMounts: items(...mounts, ...(spec.volumeMounts ?? [])),
+    resources: { custom: spec.settings.resources, defaults: spec.defaultResources },
+    writablePaths: airflowWritablePaths(spec.logVolumeSizeMi),
   };
   return new Workload(scope, id, {
     component: spec.component,
-    prop: spec.prop,
     release: r,
-    options: spec.options,
-    version: r.image.version,
+    settings: spec.settings,
+    affinityInput: spec.affinityInput,
+    image: r.image,
     kind: 'Deployment',
-    replicas: spec.replicas,
     identity: ImageIdentity.AIRFLOW,
     kubernetesApiAccess: spec.kubernetesApiAccess ?? false,
     containers: [container],
-    initContainers: spec.waitForMigrations ? [waitForMigrationsContainer(r, mounts, processEnv, spec.prop)] : [],
-    volumes: [...volumes, ...(spec.volumes ?? [])],
+    initContainers: spec.waitForMigrations ? [waitForMigrationsContainer(r, mounts, processEnv)] : [],
+    volumes: items(...volumes, ...(spec.volumes ?? [])),
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
-    podAnnotations: { 'checksum/config': r.configChecksum },
+    podAnnotations: { 'checksum/config': r.configChecksum, ...(spec.podAnnotations ?? {}) },
     servicePorts: spec.servicePorts,
     networkPort: spec.networkPort,
     strategy: spec.strategy,
@@ -120,7 +132,7 @@ export function airflowWorkload(scope: Construct, id: string, spec: AirflowProce
 }
 
 /** An exec probe running an Airflow CLI check (slow to start: generous timeouts). */
-export function airflowCliProbe(args: string[], periodSeconds = 60): k8s.Probe {
+export function airflowCliProbe(args: string[], periodSeconds = 60): Record<string, unknown> {
   return {
     exec: { command: ['airflow', ...args] },
     initialDelaySeconds: 10,
@@ -131,6 +143,6 @@ export function airflowCliProbe(args: string[], periodSeconds = 60): k8s.Probe {
 }
 
 /** An HTTP GET probe on a named container port. */
-export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, timeoutSeconds = 5): k8s.Probe {
-  return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds, timeoutSeconds, failureThreshold };
+export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, timeoutSeconds = 5): Record<string, unknown> {
+  return { httpGet: { path, port }, periodSeconds, timeoutSeconds, failureThreshold };
 }

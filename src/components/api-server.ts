@@ -1,9 +1,10 @@
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { Val } from '../expr/core';
+import { concat } from '../expr/ops';
 import { NetworkPort } from '../security/network';
 import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease } from './release';
-import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 export const API_SERVER_PORT = 8080;
 
@@ -21,21 +22,24 @@ export interface ApiServerOptions extends WorkloadOptions {
   readonly workers?: number;
 }
 
-/** Props of {@link ApiServer}. */
-export interface ApiServerProps extends ApiServerOptions {
+/** What the FAB auth manager reads in the api-server: files, settings as environment, a checksum that rolls pods. */
+export interface ApiServerLogin {
+  readonly volumes: unknown[];
+  readonly mounts: unknown[];
+  readonly env?: unknown[];
+  readonly checksum?: unknown;
+}
+
+/** Props of {@link ApiServer}. Built by {@link AirflowChart}. */
+export interface ApiServerProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
-  /**
-   * What the FAB auth manager reads: read-only volumes (webserver_config.py, secret files), the login settings as
-   * environment variables, and the checksum of webserver_config.py.
-   * @internal
-   */
-  readonly login?: {
-    readonly volumes: k8s.Volume[];
-    readonly mounts: k8s.VolumeMount[];
-    readonly env?: k8s.EnvVar[];
-    readonly checksum?: string;
-  };
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+  /** Uvicorn worker processes per pod. */
+  readonly workers: Val<number>;
+  /** What the FAB auth manager reads: webserver_config.py, secret files, the login settings. */
+  readonly login: ApiServerLogin;
 }
 
 /**
@@ -48,21 +52,15 @@ export class ApiServer extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiServerProps) {
     super(scope, id);
-    const replicas = validateReplicas('apiServer.replicas', props.replicas, 1, 2);
-    const workers = validateReplicas('apiServer.workers', props.workers, 1, 1);
     // /api/v2/version answers as long as the process serves HTTP; /api/v2/monitor/health also reports the
     // scheduler and database, and would restart or unroute a healthy api-server when those are slow.
     const probe = (period: number, failures: number) => httpProbe('/api/v2/version', 'http', period, failures);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'api-server',
-      prop: 'apiServer',
       release: props.release,
-      // A changed login configuration (webserver_config.py) rolls the pods, like airflow.cfg does.
-      options: props.login?.checksum
-        ? { ...props, podAnnotations: { 'checksum/auth': props.login.checksum, ...props.podAnnotations } }
-        : props,
-      args: ['api-server', '--port', String(API_SERVER_PORT), '--workers', String(workers)],
-      replicas,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
+      args: ['api-server', '--port', String(API_SERVER_PORT), '--workers', concat(props.workers)],
       defaultResources: resources(250, 1024, 2048),
       needs: { database: true, fernetKey: true, jwtSecret: true, apiSecretKey: true },
       readsDags: false,
@@ -71,17 +69,19 @@ export class ApiServer extends Construct {
       startupProbe: probe(5, 60),
       livenessProbe: probe(15, 5),
       readinessProbe: probe(10, 3),
-      servicePorts: [{ name: 'http', port: API_SERVER_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      servicePorts: [{ name: 'http', port: API_SERVER_PORT, targetPort: 'http', protocol: 'TCP' }],
       networkPort: NetworkPort.tcp(API_SERVER_PORT),
-      env: props.login?.env,
-      volumes: props.login?.volumes,
-      volumeMounts: props.login?.mounts,
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+      env: props.login.env,
+      volumes: props.login.volumes,
+      volumeMounts: props.login.mounts,
+      // A changed login configuration (webserver_config.py) rolls the pods, like airflow.cfg does.
+      podAnnotations: props.login.checksum === undefined ? undefined : { 'checksum/auth': props.login.checksum },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     });
   }
 
   /** The api-server Service name. */
-  public get serviceName(): string {
+  public get serviceName(): Val<string> {
     return this.workload.name;
   }
 }

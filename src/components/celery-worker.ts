@@ -1,10 +1,12 @@
 import { Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Val } from '../expr/core';
+import { concat, join } from '../expr/ops';
 import { NetworkPort } from '../security/network';
 import { airflowWorkload } from './airflow-process';
 import { AirflowRelease } from './release';
 import { WORKER_LOG_PORT } from './scheduler';
-import { resources, validateReplicas, validateSeconds, Workload, WorkloadOptions } from './workload';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 /** Options of {@link CeleryWorkers} that {@link AirflowChart} exposes under its own prop. */
 export interface CeleryWorkersOptions extends WorkloadOptions {
@@ -36,10 +38,16 @@ export interface CeleryWorkersOptions extends WorkloadOptions {
   readonly logVolumeSize?: Size;
 }
 
-/** Props of {@link CeleryWorkers}. */
-export interface CeleryWorkersProps extends CeleryWorkersOptions {
+/** Props of {@link CeleryWorkers}. Built by {@link AirflowChart}. */
+export interface CeleryWorkersProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+  readonly concurrency: Val<number>;
+  readonly terminationGracePeriodSeconds: Val<number>;
+  readonly queues: Val<string[]>;
+  readonly logVolumeSizeMi: Val<number>;
 }
 
 /**
@@ -53,22 +61,14 @@ export class CeleryWorkers extends Construct {
 
   constructor(scope: Construct, id: string, props: CeleryWorkersProps) {
     super(scope, id);
-    const replicas = validateReplicas('workers.replicas', props.replicas, 0, 2);
-    const concurrency = validateReplicas('workers.concurrency', props.concurrency, 1, 16);
-    const grace = validateSeconds('workers.terminationGracePeriod', props.terminationGracePeriod, 30, 86400, 600);
-    const queues = props.queues ?? ['default'];
-    if (queues.length === 0 || queues.some((q) => !/^[A-Za-z0-9_.-]+$/.test(q))) {
-      throw new Error(`workers.queues must be a non-empty list of queue names ([A-Za-z0-9_.-]), got ${JSON.stringify(queues)}`);
-    }
     const ping = 'exec python -m celery --app airflow.providers.celery.executors.celery_executor.app '
       + 'inspect ping --destination "celery@${HOSTNAME}" --timeout 20';
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'worker',
-      prop: 'workers',
       release: props.release,
-      options: props,
-      args: ['celery', 'worker', '--concurrency', String(concurrency), '--queues', queues.join(',')],
-      replicas,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
+      args: ['celery', 'worker', '--concurrency', concat(props.concurrency), '--queues', join(props.queues, ',')],
       defaultResources: resources(500, 2048, 4096),
       needs: { broker: true, apiSecretKey: true },
       readsDags: true,
@@ -82,9 +82,8 @@ export class CeleryWorkers extends Construct {
         failureThreshold: 5,
       },
       networkPort: NetworkPort.tcp(WORKER_LOG_PORT),
-      terminationGracePeriodSeconds: grace,
-      logVolumeSize: props.logVolumeSize ?? Size.gibibytes(5),
+      terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+      logVolumeSizeMi: props.logVolumeSizeMi,
     });
   }
 }
-

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
+import { Val } from '../expr/core';
 import { airflowCliProbe, airflowWorkload } from './airflow-process';
 import { AirflowRelease } from './release';
-import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 /** Options of {@link DagProcessor} that {@link AirflowChart} exposes under its own prop. */
 export interface DagProcessorOptions extends WorkloadOptions {
@@ -12,10 +13,12 @@ export interface DagProcessorOptions extends WorkloadOptions {
   readonly replicas?: number;
 }
 
-/** Props of {@link DagProcessor}. */
-export interface DagProcessorProps extends DagProcessorOptions {
+/** Props of {@link DagProcessor}. Built by {@link AirflowChart}. */
+export interface DagProcessorProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
 }
 
 /**
@@ -27,14 +30,12 @@ export class DagProcessor extends Construct {
 
   constructor(scope: Construct, id: string, props: DagProcessorProps) {
     super(scope, id);
-    const replicas = validateReplicas('dagProcessor.replicas', props.replicas, 1, 1);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'dag-processor',
-      prop: 'dagProcessor',
       release: props.release,
-      options: props,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
       args: ['dag-processor'],
-      replicas,
       defaultResources: resources(250, 1024, 2048),
       needs: { database: true, fernetKey: true },
       readsDags: true,

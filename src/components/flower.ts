@@ -1,10 +1,9 @@
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { SecretKeyRef } from '../config/secrets';
+import { Val } from '../expr/core';
 import { NetworkPort } from '../security/network';
 import { airflowWorkload, httpProbe } from './airflow-process';
-import { AirflowRelease } from './release';
-import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
+import { AirflowRelease, SecretRef, secretEnv } from './release';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 export const FLOWER_PORT = 5555;
 
@@ -17,14 +16,16 @@ export interface FlowerOptions extends WorkloadOptions {
   readonly replicas?: number;
 }
 
-/** Props of {@link Flower}. */
-export interface FlowerProps extends FlowerOptions {
+/** Props of {@link Flower}. Built by {@link AirflowChart}. */
+export interface FlowerProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
   /** Basic-auth user name. */
-  readonly username: SecretKeyRef;
+  readonly username: SecretRef;
   /** Basic-auth password. */
-  readonly password: SecretKeyRef;
+  readonly password: SecretRef;
 }
 
 /**
@@ -36,29 +37,27 @@ export class Flower extends Construct {
 
   constructor(scope: Construct, id: string, props: FlowerProps) {
     super(scope, id);
-    const replicas = validateReplicas('flower.replicas', props.replicas, 1, 1);
     const probe = (period: number, failures: number) => httpProbe('/healthcheck', 'http', period, failures);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'flower',
-      prop: 'flower',
       release: props.release,
-      options: props,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
       args: ['celery', 'flower', '--port', String(FLOWER_PORT)],
-      replicas,
       defaultResources: resources(100, 256, 512),
       needs: { broker: true },
       readsDags: false,
       waitForMigrations: false,
       env: [
-        { name: 'AIRFLOW_FLOWER_USER', valueFrom: { secretKeyRef: { name: props.username.name, key: props.username.key } } },
-        { name: 'AIRFLOW_FLOWER_PASSWORD', valueFrom: { secretKeyRef: { name: props.password.name, key: props.password.key } } },
+        secretEnv('AIRFLOW_FLOWER_USER', props.username),
+        secretEnv('AIRFLOW_FLOWER_PASSWORD', props.password),
         { name: 'AIRFLOW__CELERY__FLOWER_BASIC_AUTH', value: '$(AIRFLOW_FLOWER_USER):$(AIRFLOW_FLOWER_PASSWORD)' },
       ],
       ports: [{ name: 'http', containerPort: FLOWER_PORT, protocol: 'TCP' }],
       startupProbe: probe(5, 30),
       livenessProbe: probe(20, 5),
       readinessProbe: probe(10, 3),
-      servicePorts: [{ name: 'http', port: FLOWER_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      servicePorts: [{ name: 'http', port: FLOWER_PORT, targetPort: 'http', protocol: 'TCP' }],
       networkPort: NetworkPort.tcp(FLOWER_PORT),
     });
   }

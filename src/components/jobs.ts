@@ -1,13 +1,16 @@
-import { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { RoleSyncSpec, ROLE_SYNC_SCRIPT, sortedJson } from '../config/auth-roles';
-import { GeneratedSecret, SecretKeyRef } from '../config/secrets';
+import { RoleSyncSpec, ROLE_SYNC_SCRIPT } from '../config/auth-roles';
+import { GeneratedValue } from '../config/secrets';
+import { apply, Env, Expr, GoContext, operand, OpDef, Val } from '../expr/core';
+import { concat, goJson, or, toJson } from '../expr/ops';
+import { items, kubeObject, spread, template, when } from '../expr/tree';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
 import { namespacedRole, serviceAccount } from '../security/rbac';
-import { airflowBaseEnv, airflowWritablePaths, waitForMigrationsContainer } from './airflow-process';
-import { AirflowRelease, SecretNeeds, sha256 } from './release';
+import { airflowEnv, airflowWritablePaths, waitForMigrationsContainer } from './airflow-process';
+import { imagePullPolicy } from './image-spec';
+import { AirflowRelease, SecretNeeds, SecretRef, secretEnv } from './release';
 import { resources } from './workload';
 
 /** Props shared by the release's Jobs. */
@@ -20,27 +23,52 @@ export interface JobOptions {
   readonly ttlSecondsAfterFinished?: number;
 }
 
+/** The Jobs' settings as the constructs compute with them. */
+export interface JobSettings {
+  /** Seconds after which a finished Job is deleted; absent (TypeScript) or null (values): kept. */
+  readonly ttlSecondsAfterFinished: Val<number | null> | undefined;
+}
+
 interface JobSpec {
   readonly component: string;
   readonly release: AirflowRelease;
   readonly container: ContainerSpec;
   readonly initContainers?: ContainerSpec[];
-  readonly volumes?: k8s.Volume[];
+  readonly volumes?: unknown[];
   readonly kubernetesApiAccess: boolean;
-  readonly options: JobOptions;
+  readonly settings: JobSettings;
   readonly backoffLimit?: number;
-  readonly annotations?: Record<string, string>;
+  readonly annotations?: Record<string, unknown>;
+}
+
+const POD_HASH: OpDef = {
+  name: 'podHash',
+  kind: 'string',
+  evaluate: (pod: unknown) => createHash('sha256').update(goJson(pod)).digest('hex').slice(0, 8),
+  go: ([pod], operand) => `${operand(pod)} | toJson | sha256sum | trunc 8`,
+};
+
+/** The first 8 hex digits of the SHA-256 of a pod template's JSON (as Helm's toJson writes it). */
+export function podHash(pod: unknown): Val<string> {
+  return apply(POD_HASH, [pod]);
+}
+
+/** The `ttlSecondsAfterFinished` of a Job: absent unless set. */
+function ttl(v: Val<number | null> | undefined): unknown {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return v;
+  return when(new IsNumber(v), v);
 }
 
 /**
- * A run-to-completion Job named `<release>-<component>-<hash of its pod spec>`: a changed spec is a new Job
+ * A run-to-completion Job named `<release>-<component>-<hash of its pod template>`: a changed template is a new Job
  * (a Job's template is immutable, so re-using the name would fail on `kubectl apply`), an unchanged one is a
  * no-op on re-apply, upgrade or sync. It is not a Helm hook, so `helm install --wait`, Argo CD, Flux and
  * `kubectl apply` all run it the same way.
  */
 class ReleaseJob extends Construct implements INetworkEndpoint {
   public readonly connections: Connections;
-  public readonly name: string;
+  public readonly name: Val<string>;
 
   constructor(scope: Construct, id: string, spec: JobSpec) {
     super(scope, id);
@@ -55,18 +83,26 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
       containers: [spec.container],
       initContainers: spec.initContainers,
       volumes: spec.volumes,
-      relaxations: r.relaxations,
+      security: r.security,
       restartPolicy: 'OnFailure',
       imagePullSecrets: r.imagePullSecrets,
     });
-    const hash = sha256(JSON.stringify({ podSpec, annotations: spec.annotations ?? {} })).slice(0, 8);
-    this.name = `${r.resourceName(spec.component)}-${hash}`;
-    new k8s.KubeJob(this, 'Resource', {
+    const pod = template<Record<string, never>>({
+      name: `airflow.${spec.component}.podTemplate`,
+      doc: `The pod template of the ${spec.component} Job (its hash names the Job).`,
+      kind: 'map',
+      params: {},
+      body: () => ({ metadata: { labels, annotations: spec.annotations }, spec: podSpec }),
+    })({});
+    this.name = concat(r.resourceName(spec.component), '-', podHash(pod));
+    kubeObject(this, 'Resource', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
       metadata: { name: this.name, labels },
       spec: {
         backoffLimit: spec.backoffLimit ?? 10,
-        ttlSecondsAfterFinished: spec.options.ttlSecondsAfterFinished,
-        template: { metadata: { labels, annotations: spec.annotations }, spec: podSpec },
+        ttlSecondsAfterFinished: ttl(spec.settings.ttlSecondsAfterFinished),
+        template: pod,
       },
     });
     this.connections = new Connections(this, 'NetworkPolicy', {
@@ -78,20 +114,19 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
   }
 }
 
-function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds, args: string[], extraEnv: k8s.EnvVar[] = []): { container: ContainerSpec; volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; env: k8s.EnvVar[] } {
+function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds, args: unknown[], extraEnv: unknown[] = []): { container: ContainerSpec; volumes: unknown[]; mounts: unknown[]; env: unknown[] } {
   const { volumes, mounts } = r.volumes(needs);
-  const env = [...airflowBaseEnv(), ...r.env(needs)];
+  const env = airflowEnv(name, r, needs);
   return {
     container: {
       name,
-      image: r.image.reference,
-      imagePullPolicy: r.image.pullPolicy,
+      image: r.imageRef,
+      imagePullPolicy: imagePullPolicy(r.image),
       args,
-      env: [...env, ...extraEnv],
+      env: items(spread(env), ...extraEnv),
       volumeMounts: mounts,
-      resourceSpec: resources(250, 512, 1024),
-      resourceProp: `jobs.${name}.resources`,
-      writablePaths: airflowWritablePaths(Size.mebibytes(256)),
+      resources: { defaults: resources(250, 512, 1024) },
+      writablePaths: airflowWritablePaths(256),
     },
     volumes,
     mounts,
@@ -100,9 +135,10 @@ function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds
 }
 
 /** Props of {@link DatabaseMigrations}. */
-export interface DatabaseMigrationsProps extends JobOptions {
+export interface DatabaseMigrationsProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: JobSettings;
 }
 
 /**
@@ -119,37 +155,26 @@ export class DatabaseMigrations extends ReleaseJob {
       container: c.container,
       volumes: c.volumes,
       kubernetesApiAccess: false,
-      options: props,
+      settings: props.settings,
       annotations: { 'checksum/config': props.release.configChecksum },
     });
   }
 }
 
 /** Props of {@link CreateAdminUser}. */
-export interface CreateAdminUserProps extends JobOptions {
+export interface CreateAdminUserProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: JobSettings;
   /** Login name of the admin. */
-  readonly username: SecretKeyRef;
+  readonly username: SecretRef;
   /** Password of the admin. */
-  readonly password: SecretKeyRef;
-  /**
-   * E-mail of the admin.
-   * @default 'admin@example.com'
-   */
-  readonly email?: string;
-  /**
-   * First name.
-   * @default 'Airflow'
-   */
-  readonly firstName?: string;
-  /**
-   * Last name.
-   * @default 'Admin'
-   */
-  readonly lastName?: string;
-  /** @internal FAB config volumes */
-  readonly authVolumes?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
+  readonly password: SecretRef;
+  readonly email: Val<string>;
+  readonly firstName: Val<string>;
+  readonly lastName: Val<string>;
+  /** FAB config volumes (database login). */
+  readonly authVolumes?: { readonly volumes: unknown[]; readonly mounts: unknown[] };
 }
 
 /**
@@ -159,28 +184,22 @@ export interface CreateAdminUserProps extends JobOptions {
  */
 export class CreateAdminUser extends ReleaseJob {
   constructor(scope: Construct, id: string, props: CreateAdminUserProps) {
-    const email = props.email ?? 'admin@example.com';
-    if (!/^[^\s@'"]+@[^\s@'"]+$/.test(email)) throw new Error(`adminUser.email must be an e-mail address, got '${email}'`);
-    const first = props.firstName ?? 'Airflow';
-    const last = props.lastName ?? 'Admin';
-    for (const [prop, v] of [['adminUser.firstName', first], ['adminUser.lastName', last]]) {
-      if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(v)) throw new Error(`${prop} must be 1-64 letters, digits, spaces, '.', '_' or '-', got '${v}'`);
-    }
     const needs = { database: true };
-    const script = 'printf \'%s\\n%s\\n\' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD" | '
-      + `exec airflow users create --username "$ADMIN_USERNAME" --role Admin --email '${email}' --firstname '${first}' --lastname '${last}'`;
+    const script = concat('printf \'%s\\n%s\\n\' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD" | ',
+      'exec airflow users create --username "$ADMIN_USERNAME" --role Admin --email \'', props.email,
+      '\' --firstname \'', props.firstName, '\' --lastname \'', props.lastName, '\'');
     const c = airflowJobContainer(props.release, 'create-user', needs, ['bash', '-c', script], [
-      { name: 'ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: props.username.name, key: props.username.key } } },
-      { name: 'ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: props.password.name, key: props.password.key } } },
+      secretEnv('ADMIN_USERNAME', props.username),
+      secretEnv('ADMIN_PASSWORD', props.password),
     ]);
     super(scope, id, {
       component: 'create-user',
       release: props.release,
-      container: { ...c.container, volumeMounts: [...(c.container.volumeMounts ?? []), ...(props.authVolumes?.mounts ?? [])] },
-      initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env, 'adminUser')],
-      volumes: [...c.volumes, ...(props.authVolumes?.volumes ?? [])],
+      container: { ...c.container, volumeMounts: items(...(c.container.volumeMounts ?? []), ...(props.authVolumes?.mounts ?? [])) },
+      initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env)],
+      volumes: items(...c.volumes, ...(props.authVolumes?.volumes ?? [])),
       kubernetesApiAccess: false,
-      options: props,
+      settings: props.settings,
     });
   }
 }
@@ -237,12 +256,28 @@ for name, keys in wanted.items():
         print("Secret %s was created concurrently; kept it" % s["name"])
 `.trim();
 
+/** One key of a Secret the release generates, and when it does (the user named no Secret of their own). */
+export interface GeneratedKeySpec {
+  readonly key: string;
+  readonly value: GeneratedValue;
+  /** For {@link GeneratedValue.LITERAL}: the value. */
+  readonly literal?: string;
+  readonly when: Val<boolean>;
+}
+
+/** A Secret the release generates when any of its keys is wanted. */
+export interface GeneratedSecretSpec {
+  readonly name: Val<string>;
+  readonly keys: GeneratedKeySpec[];
+}
+
 /** Props of {@link SecretsGenerator}. */
-export interface SecretsGeneratorProps extends JobOptions {
+export interface SecretsGeneratorProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: JobSettings;
   /** The Secrets to create when missing. */
-  readonly secrets: GeneratedSecret[];
+  readonly secrets: GeneratedSecretSpec[];
 }
 
 /** The Job that generates missing Secrets once (see {@link SECRET_GENERATOR_SCRIPT}). */
@@ -250,27 +285,27 @@ export class SecretsGenerator extends ReleaseJob {
   constructor(scope: Construct, id: string, props: SecretsGeneratorProps) {
     const r = props.release;
     const labels = r.labels('secrets');
-    const args = props.secrets.flatMap((s) => s.keys.map((k) => JSON.stringify({ secret: s.name, key: k.key, value: k.value, literal: k.literal })));
+    const args = items(...props.secrets.flatMap((s) => s.keys.map((k) => when(k.when,
+      toJson({ key: k.key, literal: k.literal, secret: s.name, value: k.value })))));
     super(scope, id, {
       component: 'secrets',
       release: r,
       container: {
         name: 'generate',
-        image: r.image.reference,
-        imagePullPolicy: r.image.pullPolicy,
+        image: r.imageRef,
+        imagePullPolicy: imagePullPolicy(r.image),
         command: ['python', '-c', SECRET_GENERATOR_SCRIPT],
         args,
-        env: [{ name: 'GENERATED_LABELS', value: JSON.stringify(labels) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
-        resourceSpec: resources(50, 64, 256),
-        resourceProp: 'jobs.secrets.resources',
-        writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(16) }],
+        env: [{ name: 'GENERATED_LABELS', value: toJson(labels) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+        resources: { defaults: resources(50, 64, 256) },
+        writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeMi: 16 }],
       },
       kubernetesApiAccess: true,
-      options: props,
+      settings: props.settings,
     });
     const name = r.resourceName('secrets');
     namespacedRole(this, name, labels, name, [
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: props.secrets.map((s) => s.name) },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: items(...props.secrets.map((s) => when(or(...s.keys.map((k) => k.when)), s.name))) },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
     for (const port of KUBE_API_PORTS) this.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
@@ -278,11 +313,12 @@ export class SecretsGenerator extends ReleaseJob {
 }
 
 /** Props of {@link SyncRoles}. */
-export interface SyncRolesProps extends JobOptions {
+export interface SyncRolesProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
-  /** Declared roles (from `AirflowAuth`). */
-  readonly roles: RoleSyncSpec[];
+  readonly settings: JobSettings;
+  /** Declared roles (from `AirflowAuth`, or the values' `auth.roles`). */
+  readonly roles: Val<RoleSyncSpec[]>;
 }
 
 /**
@@ -293,17 +329,30 @@ export interface SyncRolesProps extends JobOptions {
 export class SyncRoles extends ReleaseJob {
   constructor(scope: Construct, id: string, props: SyncRolesProps) {
     const c = airflowJobContainer(props.release, 'sync-roles', { database: true }, ['python', '-c', ROLE_SYNC_SCRIPT], [
-      // The roles as declared, keys sorted: exactly what the chart's toJson prints for the same auth.roles values.
-      { name: 'ROLES_SPEC', value: sortedJson(props.roles) },
+      // The roles as declared, as Helm's toJson writes them (keys sorted).
+      { name: 'ROLES_SPEC', value: toJson(props.roles) },
     ]);
     super(scope, id, {
       component: 'sync-roles',
       release: props.release,
       container: c.container,
-      initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env, 'auth')],
+      initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env)],
       volumes: c.volumes,
       kubernetesApiAccess: false,
-      options: props,
+      settings: props.settings,
     });
+  }
+}
+
+/** `kindIs "float64"`: a number in the values (not null). */
+class IsNumber extends Expr<boolean> {
+  constructor(public readonly value: Expr<unknown>) {
+    super('bool');
+  }
+  public go(ctx: GoContext): string {
+    return `kindIs "float64" ${operand(this.value, ctx)}`;
+  }
+  public evaluate(env: Env): unknown {
+    return typeof this.value.evaluate(env) === 'number';
   }
 }

@@ -1,12 +1,14 @@
 import { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ContainerImage, DefaultImages } from '../config/image';
-import { SecretKeyRef } from '../config/secrets';
+import { ContainerImage } from '../config/image';
+import { Val } from '../expr/core';
+import { concat, isSet } from '../expr/ops';
+import { when } from '../expr/tree';
 import { NetworkPort } from '../security/network';
 import { ImageIdentity } from '../security/pod-security';
-import { AirflowRelease } from './release';
-import { resources, Workload, WorkloadOptions } from './workload';
+import { imagePullPolicy, imageReference } from './image-spec';
+import { AirflowRelease, ImageSpec, SecretRef } from './release';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 export const POSTGRES_PORT = 5432;
 
@@ -19,28 +21,23 @@ export interface PostgresOptions extends WorkloadOptions {
   readonly image?: ContainerImage;
 }
 
-/** Props of {@link Postgres}. */
-export interface PostgresProps extends PostgresOptions {
+/** Props of {@link Postgres}. Built by {@link AirflowChart}. */
+export interface PostgresProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+  readonly image: ImageSpec;
   /** Password of the database user. */
-  readonly password: SecretKeyRef;
-  /**
-   * Database and user name.
-   * @default 'airflow'
-   */
-  readonly database?: string;
-  /**
-   * Size of the data volume.
-   * @default Size.gibibytes(8)
-   */
-  readonly storageSize?: Size;
-  /**
-   * StorageClass of the data volume.
-   * @default - the cluster default
-   */
-  readonly storageClassName?: string;
+  readonly password: SecretRef;
+  /** Size of the data volume, a Kubernetes quantity (e.g. `8192Mi`). */
+  readonly storageSize: Val<string>;
+  /** StorageClass of the data volume; empty: the cluster default. */
+  readonly storageClassName: Val<string>;
 }
+
+/** Default size of the embedded database's volume. */
+export const POSTGRES_STORAGE_DEFAULT = Size.gibibytes(8);
 
 /**
  * Embedded PostgreSQL: a one-replica StatefulSet on the official image, data on a PersistentVolumeClaim that
@@ -49,65 +46,60 @@ export interface PostgresProps extends PostgresOptions {
 export class Postgres extends Construct {
   public readonly workload: Workload;
   /** Service host name clients connect to. */
-  public readonly host: string;
+  public readonly host: Val<string>;
   public readonly port = POSTGRES_PORT;
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);
     const r = props.release;
-    const image = props.image ?? DefaultImages.POSTGRES;
-    const db = props.database ?? 'airflow';
-    const storage = props.storageSize ?? Size.gibibytes(8);
-    const name = r.resourceName('postgres');
+    const db = 'airflow';
     const pgIsReady = ['pg_isready', '--host', '127.0.0.1', '--port', String(POSTGRES_PORT), '--username', db, '--dbname', db];
     this.workload = new Workload(this, 'Workload', {
       component: 'postgres',
-      prop: 'postgres',
       release: r,
-      options: props,
-      version: image.version,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
+      image: props.image,
       kind: 'StatefulSet',
-      replicas: 1,
       identity: ImageIdentity.POSTGRES,
       kubernetesApiAccess: false,
       containers: [{
         name: 'postgres',
-        image: image.reference,
-        imagePullPolicy: image.pullPolicy,
+        image: imageReference(props.image),
+        imagePullPolicy: imagePullPolicy(props.image),
         env: [
           { name: 'POSTGRES_USER', value: db },
           { name: 'POSTGRES_DB', value: db },
-          { name: 'POSTGRES_PASSWORD_FILE', value: `/run/secrets/postgres/${props.password.key}` },
+          { name: 'POSTGRES_PASSWORD_FILE', value: concat('/run/secrets/postgres/', props.password.key) },
           { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
         ],
         ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
         startupProbe: { exec: { command: pgIsReady }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
-        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgres') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+        livenessProbe: { tcpSocket: { port: 'postgres' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
         readinessProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         volumeMounts: [{ name: 'password', mountPath: '/run/secrets/postgres', readOnly: true }],
-        resourceSpec: props.resources ?? resources(250, 512, 1024),
-        resourceProp: 'postgres.resources',
+        resources: { custom: props.settings.resources, defaults: resources(250, 512, 1024) },
         writablePaths: [
           { volume: 'data', mountPath: '/var/lib/postgresql/data', external: true },
-          { volume: 'run', mountPath: '/var/run/postgresql', sizeLimit: Size.mebibytes(16) },
-          { volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(256) },
-          { volume: 'shm', mountPath: '/dev/shm', sizeLimit: Size.mebibytes(256) },
+          { volume: 'run', mountPath: '/var/run/postgresql', sizeMi: 16 },
+          { volume: 'tmp', mountPath: '/tmp', sizeMi: 256 },
+          { volume: 'shm', mountPath: '/dev/shm', sizeMi: 256 },
         ],
       }],
       volumes: [{ name: 'password', secret: { secretName: props.password.name, items: [{ key: props.password.key, path: props.password.key }] } }],
       terminationGracePeriodSeconds: 60,
-      servicePorts: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }],
+      servicePorts: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: 'postgres', protocol: 'TCP' }],
       networkPort: NetworkPort.tcp(POSTGRES_PORT),
       volumeClaimTemplates: [{
         metadata: { name: 'data', labels: r.selectorLabels('postgres') },
         spec: {
           accessModes: ['ReadWriteOnce'],
-          storageClassName: props.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(`${storage.toMebibytes()}Mi`) } },
+          storageClassName: when(isSet(props.storageClassName), props.storageClassName),
+          resources: { requests: { storage: props.storageSize } },
         },
       }],
       statefulSetRetention: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     });
-    this.host = name;
+    this.host = r.resourceName('postgres');
   }
 }

@@ -1,12 +1,12 @@
-import { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ContainerImage, DefaultImages } from '../config/image';
-import { SecretKeyRef } from '../config/secrets';
+import { ContainerImage } from '../config/image';
+import { Val } from '../expr/core';
+import { kubeObject } from '../expr/tree';
 import { NetworkPort } from '../security/network';
 import { ImageIdentity } from '../security/pod-security';
-import { AirflowRelease, sha256 } from './release';
-import { resources, Workload, WorkloadOptions } from './workload';
+import { imagePullPolicy, imageReference } from './image-spec';
+import { AirflowRelease, ImageSpec, SecretRef, secretEnv, sha256 } from './release';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 export const REDIS_PORT = 6379;
 
@@ -19,12 +19,15 @@ export interface RedisOptions extends WorkloadOptions {
   readonly image?: ContainerImage;
 }
 
-/** Props of {@link Redis}. */
-export interface RedisProps extends RedisOptions {
+/** Props of {@link Redis}. Built by {@link AirflowChart}. */
+export interface RedisProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+  readonly image: ImageSpec;
   /** The password clients must present (AUTH). */
-  readonly password: SecretKeyRef;
+  readonly password: SecretRef;
 }
 
 /** redis.conf of the embedded broker: no persistence (Airflow re-queues lost Celery messages), auth required. */
@@ -46,39 +49,34 @@ const REDIS_CONF = [
  */
 export class Redis extends Construct {
   public readonly workload: Workload;
-  public readonly host: string;
+  public readonly host: Val<string>;
   public readonly port = REDIS_PORT;
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     const r = props.release;
-    const image = props.image ?? DefaultImages.REDIS;
     const name = r.resourceName('redis');
-    const labels = r.labels('redis', image.version);
-    new k8s.KubeConfigMap(this, 'Config', { metadata: { name, labels }, data: { 'redis.conf': REDIS_CONF } });
+    const labels = r.labels('redis', props.image);
+    kubeObject(this, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { 'redis.conf': REDIS_CONF } });
     const start = 'umask 077 && printf \'requirepass "%s"\\n\' "$REDIS_PASSWORD" > /run/redis/auth.conf '
       + '&& unset REDIS_PASSWORD && exec redis-server /etc/redis/redis.conf';
     this.workload = new Workload(this, 'Workload', {
       component: 'redis',
-      prop: 'redis',
       release: r,
-      options: props,
-      version: image.version,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
+      image: props.image,
       kind: 'Deployment',
-      replicas: 1,
       identity: ImageIdentity.REDIS,
       kubernetesApiAccess: false,
       containers: [{
         name: 'redis',
-        image: image.reference,
-        imagePullPolicy: image.pullPolicy,
+        image: imageReference(props.image),
+        imagePullPolicy: imagePullPolicy(props.image),
         command: ['sh', '-c', start],
-        env: [
-          { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: props.password.name, key: props.password.key } } },
-          { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: props.password.name, key: props.password.key } } },
-        ],
+        env: [secretEnv('REDIS_PASSWORD', props.password), secretEnv('REDISCLI_AUTH', props.password)],
         ports: [{ name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
-        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('redis') }, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 5 },
+        livenessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 5 },
         readinessProbe: {
           exec: { command: ['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`] },
           periodSeconds: 10,
@@ -86,17 +84,16 @@ export class Redis extends Construct {
           failureThreshold: 3,
         },
         volumeMounts: [{ name: 'config', mountPath: '/etc/redis', readOnly: true }],
-        resourceSpec: props.resources ?? resources(100, 256, 512),
-        resourceProp: 'redis.resources',
+        resources: { custom: props.settings.resources, defaults: resources(100, 256, 512) },
         writablePaths: [
-          { volume: 'data', mountPath: '/data', sizeLimit: Size.mebibytes(64) },
-          { volume: 'run', mountPath: '/run/redis', sizeLimit: Size.mebibytes(1), inMemory: true },
-          { volume: 'tmp', mountPath: '/tmp', sizeLimit: Size.mebibytes(64) },
+          { volume: 'data', mountPath: '/data', sizeMi: 64 },
+          { volume: 'run', mountPath: '/run/redis', sizeMi: 1, inMemory: true },
+          { volume: 'tmp', mountPath: '/tmp', sizeMi: 64 },
         ],
       }],
       volumes: [{ name: 'config', configMap: { name } }],
       podAnnotations: { 'checksum/config': sha256(REDIS_CONF) },
-      servicePorts: [{ name: 'redis', port: REDIS_PORT, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
+      servicePorts: [{ name: 'redis', port: REDIS_PORT, targetPort: 'redis', protocol: 'TCP' }],
       networkPort: NetworkPort.tcp(REDIS_PORT),
       strategy: { type: 'Recreate' },
     });

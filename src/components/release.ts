@@ -1,206 +1,268 @@
 import { createHash } from 'crypto';
-import { k8s } from 'cdk8s-plus-27';
-import { AirflowConfig, renderAirflowCfg } from '../config/airflow-config';
-import { SslMode } from '../config/database';
-import { AIRFLOW_HOME, DagsSource, DAGS_FOLDER } from '../config/dags';
-import { Executor } from '../config/executor';
 import { ContainerImage } from '../config/image';
-import { SecretKeyRef } from '../config/secrets';
+import { AIRFLOW_HOME, DAGS_FOLDER } from '../config/dags';
+import { Executor } from '../config/executor';
+import { Val } from '../expr/core';
+import { add, and, concat, ifElse, isSet, sha256 as sha256Of, str } from '../expr/ops';
+import { items, mapWith, template, when } from '../expr/tree';
 import { NetworkPolicySettings } from '../security/network';
-import { SecurityRelaxations } from '../security/pod-security';
+import { PodSecurity } from '../security/pod-security';
+import { imageReference, imageVersion, ImageSpec } from './image-spec';
+
+export type { ImageSpec } from './image-spec';
+
+/** A key of a Secret, by name and key; either may be known only when the chart is rendered. */
+export interface SecretRef {
+  readonly name: Val<string>;
+  readonly key: Val<string>;
+}
+
+/** A Secret key that may be absent (`present` says when it is there). */
+export interface OptionalSecretRef extends SecretRef {
+  readonly present: Val<boolean>;
+}
 
 /** How Airflow reaches its metadata database. */
 export interface DatabaseEndpoint {
-  readonly host: string;
-  readonly port: number;
-  readonly database: string;
-  readonly user: string;
-  readonly password: SecretKeyRef;
-  readonly sslMode: SslMode;
-  readonly caCertificate?: SecretKeyRef;
+  readonly host: Val<string>;
+  readonly port: Val<number>;
+  readonly database: Val<string>;
+  readonly user: Val<string>;
+  readonly password: SecretRef;
+  readonly sslMode: Val<string>;
+  readonly caCertificate: OptionalSecretRef;
 }
 
 /** How Celery reaches Redis. */
 export interface BrokerEndpoint {
-  readonly host: string;
-  readonly port: number;
-  readonly password: SecretKeyRef;
-  readonly tls: boolean;
-  readonly caCertificate?: SecretKeyRef;
-  readonly databaseIndex: number;
+  readonly host: Val<string>;
+  readonly port: Val<number>;
+  readonly password: SecretRef;
+  readonly tls: Val<boolean>;
+  readonly caCertificate: OptionalSecretRef;
+  readonly databaseIndex: Val<number>;
 }
 
 /** The Secrets every Airflow component may need; each reaches only the components that use it. */
 export interface AirflowSecretRefs {
-  readonly fernetKey: SecretKeyRef;
-  readonly jwtSecret: SecretKeyRef;
-  readonly apiSecretKey: SecretKeyRef;
+  readonly fernetKey: SecretRef;
+  readonly jwtSecret: SecretRef;
+  readonly apiSecretKey: SecretRef;
 }
 
-/** Props of {@link AirflowRelease}. */
+/** Which executor runs tasks, as conditions (each a named condition in the chart). */
+export interface ExecutorConditions {
+  readonly celery: Val<boolean>;
+  readonly local: Val<boolean>;
+  readonly kubernetes: Val<boolean>;
+}
+
+/**
+ * Props of {@link AirflowRelease}. Internal: `AirflowChart` builds them from its props (literals) and the chart
+ * emitter from the values (references into the values model).
+ */
 export interface AirflowReleaseProps {
-  /** Prefix of every resource name: `<releaseName>-<component>`. */
-  readonly releaseName: string;
-  readonly image: ContainerImage;
-  readonly imagePullSecrets?: string[];
-  readonly executor: Executor;
-  /** Full Airflow configuration (user settings merged over the chart's). */
-  readonly config: AirflowConfig;
+  /** Prefix of every resource name: `<name>-<component>`. */
+  readonly name: Val<string>;
+  readonly namespace: Val<string>;
+  readonly image: ImageSpec;
+  /** `[{ name }]`. */
+  readonly imagePullSecrets: Val<{ name: string }[]>;
+  readonly executor: Val<Executor>;
+  readonly executors: ExecutorConditions;
+  /** Full airflow.cfg text. */
+  readonly configText: Val<string>;
   readonly database: DatabaseEndpoint;
-  readonly broker?: BrokerEndpoint;
+  /** Present with the Celery executor. */
+  readonly broker: BrokerEndpoint;
   readonly secrets: AirflowSecretRefs;
-  readonly dags?: DagsSource;
+  /** PersistentVolumeClaim holding the DAGs; empty: the image's. */
+  readonly dagsClaim: Val<string>;
   readonly network: NetworkPolicySettings;
-  readonly relaxations?: SecurityRelaxations;
-  /**
-   * Value of `app.kubernetes.io/managed-by`.
-   * @default 'cdk8s'
-   */
-  readonly managedBy?: string;
+  /** Containers may write to their root filesystem (a relaxation). */
+  readonly writableRootFilesystem: Val<boolean>;
+  /** Value of `app.kubernetes.io/managed-by`. */
+  readonly managedBy: Val<string>;
+  /** `helm.sh/chart` label (charts only). */
+  readonly chartLabel?: Val<string>;
 }
 
 /** What secret material a process needs. Least privilege: each flag is set only where Airflow uses it. */
 export interface SecretNeeds {
-  readonly database?: boolean;
-  readonly fernetKey?: boolean;
-  readonly jwtSecret?: boolean;
-  readonly apiSecretKey?: boolean;
-  readonly broker?: boolean;
+  readonly database?: Val<boolean>;
+  readonly fernetKey?: Val<boolean>;
+  readonly jwtSecret?: Val<boolean>;
+  readonly apiSecretKey?: Val<boolean>;
+  readonly broker?: Val<boolean>;
 }
 
 export const CONFIG_VOLUME = 'config';
 const SECRET_DIR = `${AIRFLOW_HOME}/secrets`;
 
+/** An env entry from a Secret key. */
+export function secretEnv(name: string, ref: SecretRef): Record<string, unknown> {
+  return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
+
 /**
- * The release-wide facts every Airflow component shares: names, labels, image, config, endpoints, Secrets.
- * `AirflowChart` builds one; components built on their own take one too.
+ * The release-wide facts every Airflow component shares: names, labels, image, config, endpoints, Secrets. Built
+ * by `AirflowChart`.
  */
 export class AirflowRelease {
-  public readonly name: string;
-  public readonly image: ContainerImage;
-  public readonly imagePullSecrets: string[];
-  public readonly executor: Executor;
-  public readonly config: AirflowConfig;
-  public readonly configText: string;
-  public readonly configChecksum: string;
+  public readonly name: Val<string>;
+  public readonly namespace: Val<string>;
+  public readonly image: ImageSpec;
+  public readonly imagePullSecrets: Val<{ name: string }[]>;
+  public readonly executor: Val<Executor>;
+  public readonly executors: ExecutorConditions;
+  public readonly configText: Val<string>;
   public readonly database: DatabaseEndpoint;
-  public readonly broker?: BrokerEndpoint;
+  public readonly broker: BrokerEndpoint;
   public readonly secrets: AirflowSecretRefs;
-  public readonly dags: DagsSource;
+  public readonly dagsClaim: Val<string>;
   public readonly network: NetworkPolicySettings;
-  public readonly relaxations: SecurityRelaxations;
-  public readonly managedBy: string;
+  public readonly writableRootFilesystem: Val<boolean>;
+  /** Security contexts and defaults of the release's pods. */
+  public readonly security: PodSecurity;
+  public readonly managedBy: Val<string>;
+  public readonly chartLabel?: Val<string>;
 
   constructor(props: AirflowReleaseProps) {
-    validateReleaseName(props.releaseName);
-    if (props.executor === Executor.CELERY && !props.broker) {
-      throw new Error('a broker is required with Executor.CELERY');
-    }
-    this.name = props.releaseName;
+    this.name = props.name;
+    this.namespace = props.namespace;
     this.image = props.image;
-    this.imagePullSecrets = props.imagePullSecrets ?? [];
+    this.imagePullSecrets = props.imagePullSecrets;
     this.executor = props.executor;
-    this.config = props.config;
-    this.configText = renderAirflowCfg(props.config);
-    this.configChecksum = sha256(this.configText);
+    this.executors = props.executors;
+    this.configText = props.configText;
     this.database = props.database;
     this.broker = props.broker;
     this.secrets = props.secrets;
-    this.dags = props.dags ?? DagsSource.fromImage();
+    this.dagsClaim = props.dagsClaim;
     this.network = props.network;
-    this.relaxations = props.relaxations ?? {};
-    this.managedBy = props.managedBy ?? 'cdk8s';
+    this.writableRootFilesystem = props.writableRootFilesystem;
+    this.security = new PodSecurity(props.writableRootFilesystem);
+    this.managedBy = props.managedBy;
+    this.chartLabel = props.chartLabel;
   }
 
   /** `<release>-<component>`. */
-  public resourceName(component: string): string {
-    return `${this.name}-${component}`;
+  public resourceName(component: string): Val<string> {
+    return str`${this.name}-${component}`;
   }
 
   /** Labels that select a component's pods (never a version: selectors are immutable). */
   public selectorLabels(component: string): Record<string, string> {
-    return {
-      'app.kubernetes.io/name': 'airflow',
-      'app.kubernetes.io/instance': this.name,
-      'app.kubernetes.io/component': component,
-    };
+    return this.selectorLabelsTemplate({ component });
   }
 
   /** Labels that select every pod of the release. */
-  public instanceLabels(): Record<string, string> {
+  public instanceLabels(): Record<string, unknown> {
     return { 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/instance': this.name };
   }
 
-  /** Full recommended labels. */
-  public labels(component: string, version: string = this.image.version): Record<string, string> {
-    return {
-      ...this.selectorLabels(component),
-      'app.kubernetes.io/version': version,
-      'app.kubernetes.io/managed-by': this.managedBy,
-      'app.kubernetes.io/part-of': 'airflow',
-    };
+  /** Full recommended labels of a component running `image` (default: Airflow's). */
+  public labels(component: string, image: ImageSpec = this.image): Record<string, string> {
+    return this.labelsTemplate({ component, image });
+  }
+
+  /** The Airflow image reference. */
+  public get imageRef(): Val<string> {
+    return imageReference(this.image);
   }
 
   /** Name of the ConfigMap holding airflow.cfg. */
-  public get configMapName(): string {
+  public get configMapName(): Val<string> {
     return this.resourceName('config');
   }
 
-  /** URL of the execution API that task processes call. */
-  public get executionApiUrl(): string {
-    return `http://${this.resourceName('api-server')}:8080/execution/`;
+  /** Checksum of airflow.cfg, which rolls the pods when it changes. */
+  public get configChecksum(): Val<string> {
+    return checksum(this.configText);
   }
 
   /** Environment for an Airflow process: only the Secrets it needs, never a value inline. */
-  public env(needs: SecretNeeds): k8s.EnvVar[] {
-    const env: k8s.EnvVar[] = [];
-    const fromSecret = (name: string, ref: SecretKeyRef): k8s.EnvVar =>
-      ({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
-    if (needs.database) {
-      const db = this.database;
-      env.push(fromSecret('AIRFLOW_DB_PASSWORD', db.password));
-      const query = [`sslmode=${db.sslMode}`];
-      if (db.caCertificate) query.push(`sslrootcert=${SECRET_DIR}/database-ca/${db.caCertificate.key}`);
+  public env(needs: SecretNeeds): unknown[] {
+    const db = this.database;
+    const b = this.broker;
+    const dbCa = ifElse(db.caCertificate.present, concat(`&sslrootcert=${SECRET_DIR}/database-ca/`, db.caCertificate.key), '');
+    const redisCa = ifElse(b.caCertificate.present, concat(`&ssl_ca_certs=${SECRET_DIR}/redis-ca/`, b.caCertificate.key), '');
+    const tlsQuery = ifElse(b.tls, concat('?ssl_cert_reqs=required', redisCa), '');
+    const scheme = ifElse(b.tls, 'rediss', 'redis');
+    const brokerUrl = (index: Val<number>) => concat(scheme, '://:$(AIRFLOW_REDIS_PASSWORD)@', b.host, ':', b.port, '/', index, tlsQuery);
+    const database = needs.database ?? false;
+    const broker = needs.broker ?? false;
+    return items<unknown>(
+      when(database, secretEnv('AIRFLOW_DB_PASSWORD', db.password)),
       // Kubernetes expands $(AIRFLOW_DB_PASSWORD) at container start; the manifest holds only the reference.
-      env.push({
+      when(database, {
         name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN',
-        value: `postgresql+psycopg2://${db.user}:$(AIRFLOW_DB_PASSWORD)@${db.host}:${db.port}/${db.database}?${query.join('&')}`,
-      });
-    }
-    if (needs.fernetKey) env.push(fromSecret('AIRFLOW__CORE__FERNET_KEY', this.secrets.fernetKey));
-    if (needs.jwtSecret) env.push(fromSecret('AIRFLOW__API_AUTH__JWT_SECRET', this.secrets.jwtSecret));
-    if (needs.apiSecretKey) env.push(fromSecret('AIRFLOW__API__SECRET_KEY', this.secrets.apiSecretKey));
-    if (needs.broker && this.broker) {
-      const b = this.broker;
-      env.push(fromSecret('AIRFLOW_REDIS_PASSWORD', b.password));
-      const scheme = b.tls ? 'rediss' : 'redis';
-      const tlsQuery = b.tls
-        ? `?ssl_cert_reqs=required${b.caCertificate ? `&ssl_ca_certs=${SECRET_DIR}/redis-ca/${b.caCertificate.key}` : ''}`
-        : '';
-      const url = (index: number) => `${scheme}://:$(AIRFLOW_REDIS_PASSWORD)@${b.host}:${b.port}/${index}${tlsQuery}`;
-      env.push({ name: 'AIRFLOW__CELERY__BROKER_URL', value: url(b.databaseIndex) });
+        value: concat('postgresql+psycopg2://', db.user, ':$(AIRFLOW_DB_PASSWORD)@', db.host, ':', db.port, '/', db.database, '?sslmode=', db.sslMode, dbCa),
+      }),
+      when(needs.fernetKey ?? false, secretEnv('AIRFLOW__CORE__FERNET_KEY', this.secrets.fernetKey)),
+      when(needs.jwtSecret ?? false, secretEnv('AIRFLOW__API_AUTH__JWT_SECRET', this.secrets.jwtSecret)),
+      when(needs.apiSecretKey ?? false, secretEnv('AIRFLOW__API__SECRET_KEY', this.secrets.apiSecretKey)),
+      when(broker, secretEnv('AIRFLOW_REDIS_PASSWORD', b.password)),
+      when(broker, { name: 'AIRFLOW__CELERY__BROKER_URL', value: brokerUrl(b.databaseIndex) }),
       // Results in Redis too, so Celery workers never hold database credentials (see README).
-      env.push({ name: 'AIRFLOW__CELERY__RESULT_BACKEND', value: url(b.databaseIndex + 1) });
-    }
-    return env;
+      when(broker, { name: 'AIRFLOW__CELERY__RESULT_BACKEND', value: brokerUrl(add(b.databaseIndex, 1)) }),
+    );
   }
 
   /** Volumes an Airflow pod needs for the given Secrets and DAGs (config, CA certificates, DAG claim). */
-  public volumes(needs: SecretNeeds, opts: { dags?: boolean } = {}): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
-    const volumes: k8s.Volume[] = [{ name: CONFIG_VOLUME, configMap: { name: this.configMapName } }];
-    const mounts: k8s.VolumeMount[] = [{ name: CONFIG_VOLUME, mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: 'airflow.cfg', readOnly: true }];
-    const ca = (name: string, ref: SecretKeyRef) => {
-      volumes.push({ name, secret: { secretName: ref.name, items: [{ key: ref.key, path: ref.key }] } });
-      mounts.push({ name, mountPath: `${SECRET_DIR}/${name}`, readOnly: true });
+  public volumes(needs: SecretNeeds, opts: { dags?: Val<boolean> } = {}): { volumes: unknown[]; mounts: unknown[] } {
+    const db = this.database.caCertificate;
+    const rd = this.broker.caCertificate;
+    const dbCa = and(needs.database ?? false, db.present);
+    const redisCa = and(needs.broker ?? false, rd.present);
+    const dags = and(opts.dags ?? false, isSet(this.dagsClaim));
+    const ca = (name: string, ref: SecretRef) => ({ name, secret: { secretName: ref.name, items: [{ key: ref.key, path: ref.key }] } });
+    const caMount = (name: string) => ({ name, mountPath: `${SECRET_DIR}/${name}`, readOnly: true });
+    return {
+      volumes: items<unknown>(
+        { name: CONFIG_VOLUME, configMap: { name: this.configMapName } },
+        when(dbCa, ca('database-ca', db)),
+        when(redisCa, ca('redis-ca', rd)),
+        when(dags, { name: 'dags', persistentVolumeClaim: { claimName: this.dagsClaim, readOnly: true } }),
+      ),
+      mounts: items<unknown>(
+        { name: CONFIG_VOLUME, mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: 'airflow.cfg', readOnly: true },
+        when(dbCa, caMount('database-ca')),
+        when(redisCa, caMount('redis-ca')),
+        when(dags, { name: 'dags', mountPath: DAGS_FOLDER, readOnly: true }),
+      ),
     };
-    if (needs.database && this.database.caCertificate) ca('database-ca', this.database.caCertificate);
-    if (needs.broker && this.broker?.caCertificate) ca('redis-ca', this.broker.caCertificate);
-    if (opts.dags && this.dags.claimName) {
-      volumes.push({ name: 'dags', persistentVolumeClaim: { claimName: this.dags.claimName, readOnly: true } });
-      mounts.push({ name: 'dags', mountPath: DAGS_FOLDER, readOnly: true });
-    }
-    return { volumes, mounts };
   }
+
+  private readonly selectorLabelsTemplate = template<{ component: Val<string> }>({
+    name: 'airflow.selectorLabels',
+    doc: 'Labels that select a component\'s pods: name, instance, component (never a version: selectors are immutable).',
+    kind: 'map',
+    params: { component: 'string' },
+    body: (p) => ({
+      'app.kubernetes.io/name': 'airflow',
+      'app.kubernetes.io/instance': this.name,
+      'app.kubernetes.io/component': p.component,
+    }),
+  });
+
+  private readonly labelsTemplate = template<{ component: Val<string>; image: ImageSpec }>({
+    name: 'airflow.labels',
+    doc: 'The recommended labels of a component: its selector labels, the version of its image, who manages it.',
+    kind: 'map',
+    params: { component: 'string', image: 'map' },
+    body: (p) => mapWith(this.selectorLabelsTemplate({ component: p.component }), {
+      'app.kubernetes.io/version': imageVersion(p.image),
+      'app.kubernetes.io/managed-by': this.managedBy,
+      'app.kubernetes.io/part-of': 'airflow',
+      'helm.sh/chart': this.chartLabel,
+    }),
+  });
+}
+
+/** Hex SHA-256 of a text (a checksum annotation). */
+export function checksum(text: Val<string>): Val<string> {
+  return sha256Of(text);
 }
 
 /**
@@ -217,4 +279,9 @@ export function validateReleaseName(name: string): string {
 /** Hex SHA-256 of a string. */
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** The image facts of a {@link ContainerImage}, as literals. */
+export function imageSpecOf(image: ContainerImage): ImageSpec {
+  return { registry: image.registry ?? '', repository: image.repository, tag: image.tag ?? '', digest: image.digest ?? '', pullPolicy: image.pullPolicy };
 }

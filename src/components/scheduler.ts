@@ -1,11 +1,12 @@
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Executor } from '../config/executor';
+import { Val } from '../expr/core';
+import { ifElse } from '../expr/ops';
+import { items, scoped, when } from '../expr/tree';
 import { NetworkPort } from '../security/network';
 import { namespacedRole } from '../security/rbac';
 import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease } from './release';
-import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 export const SCHEDULER_HEALTH_PORT = 8974;
 export const WORKER_LOG_PORT = 8793;
@@ -19,12 +20,14 @@ export interface SchedulerOptions extends WorkloadOptions {
   readonly replicas?: number;
 }
 
-/** Props of {@link Scheduler}. */
-export interface SchedulerProps extends SchedulerOptions {
+/** Props of {@link Scheduler}. Built by {@link AirflowChart}. */
+export interface SchedulerProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
-  /** @internal volumes for the KubernetesExecutor pod template */
-  readonly podTemplate?: { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+  /** Volumes and mounts of the KubernetesExecutor pod template (given with that executor). */
+  readonly podTemplate: { readonly volumes: unknown[]; readonly mounts: unknown[] };
 }
 
 /**
@@ -39,41 +42,37 @@ export class Scheduler extends Construct {
   constructor(scope: Construct, id: string, props: SchedulerProps) {
     super(scope, id);
     const r = props.release;
-    const replicas = validateReplicas('scheduler.replicas', props.replicas, 1, 2);
-    const runsTasks = r.executor === Executor.LOCAL;
-    const usesKubeApi = r.executor === Executor.KUBERNETES;
+    const runsTasks = r.executors.local;
+    const usesKubeApi = r.executors.kubernetes;
     const probe = (failures: number) => httpProbe('/health', 'health', 30, failures, 10);
-    const ports: k8s.ContainerPort[] = [{ name: 'health', containerPort: SCHEDULER_HEALTH_PORT, protocol: 'TCP' }];
-    if (runsTasks) ports.push({ name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' });
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'scheduler',
-      prop: 'scheduler',
       release: r,
-      options: props,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
       args: ['scheduler'],
-      replicas,
-      defaultResources: runsTasks ? resources(500, 1024, 4096) : resources(250, 1024, 2048),
+      defaultResources: resources(ifElse(runsTasks, 500, 250), 1024, ifElse(runsTasks, 4096, 2048)),
       // The scheduler signs the tokens task processes present to the execution API: it needs the JWT secret.
       // With LocalExecutor it also serves task logs, validated with [api] secret_key.
-      needs: { database: true, fernetKey: true, jwtSecret: true, apiSecretKey: runsTasks, broker: r.executor === Executor.CELERY },
+      needs: { database: true, fernetKey: true, jwtSecret: true, apiSecretKey: runsTasks, broker: r.executors.celery },
       readsDags: runsTasks,
       waitForMigrations: true,
-      ports,
+      ports: items(
+        { name: 'health', containerPort: SCHEDULER_HEALTH_PORT, protocol: 'TCP' },
+        when(runsTasks, { name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' }),
+      ),
       startupProbe: probe(20),
       livenessProbe: probe(5),
-      networkPort: runsTasks ? NetworkPort.tcp(WORKER_LOG_PORT) : undefined,
+      networkPort: NetworkPort.tcp(WORKER_LOG_PORT),
       kubernetesApiAccess: usesKubeApi,
-      terminationGracePeriodSeconds: runsTasks ? 600 : 60,
-      logVolumeSize: undefined,
-      volumes: props.podTemplate?.volumes,
-      volumeMounts: props.podTemplate?.mounts,
+      terminationGracePeriodSeconds: ifElse(runsTasks, 600, 60),
+      volumes: items(...props.podTemplate.volumes.map((v) => when(usesKubeApi, v))),
+      volumeMounts: items(...props.podTemplate.mounts.map((m) => when(usesKubeApi, m))),
     });
-    if (usesKubeApi) {
-      namespacedRole(this, this.workload.name, r.labels('scheduler'), this.workload.name, [
-        { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch', 'deletecollection'] },
-        { apiGroups: [''], resources: ['pods/log'], verbs: ['get', 'list'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['list'] },
-      ]);
-    }
+    scoped(usesKubeApi, () => namespacedRole(this, this.workload.name, r.labels('scheduler'), this.workload.name, [
+      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch', 'deletecollection'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+    ]));
   }
 }

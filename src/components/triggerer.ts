@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
+import { Val } from '../expr/core';
 import { NetworkPort } from '../security/network';
 import { airflowCliProbe, airflowWorkload } from './airflow-process';
 import { AirflowRelease } from './release';
-import { resources, validateReplicas, Workload, WorkloadOptions } from './workload';
+import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
 export const TRIGGERER_LOG_PORT = 8794;
 
@@ -15,10 +16,12 @@ export interface TriggererOptions extends WorkloadOptions {
   readonly replicas?: number;
 }
 
-/** Props of {@link Triggerer}. */
-export interface TriggererProps extends TriggererOptions {
+/** Props of {@link Triggerer}. Built by {@link AirflowChart}. */
+export interface TriggererProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
+  readonly settings: WorkloadSettings;
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
 }
 
 /**
@@ -30,14 +33,12 @@ export class Triggerer extends Construct {
 
   constructor(scope: Construct, id: string, props: TriggererProps) {
     super(scope, id);
-    const replicas = validateReplicas('triggerer.replicas', props.replicas, 1, 1);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'triggerer',
-      prop: 'triggerer',
       release: props.release,
-      options: props,
+      settings: props.settings,
+      affinityInput: props.affinityInput,
       args: ['triggerer'],
-      replicas,
       defaultResources: resources(250, 1024, 2048),
       // [api] secret_key validates the api-server's requests to the log server on 8794.
       needs: { database: true, fernetKey: true, apiSecretKey: true },

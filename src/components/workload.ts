@@ -1,10 +1,13 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { apply, OpDef, Val } from '../expr/core';
+import { gt, str } from '../expr/ops';
+import { items, kubeObject, mapWith, nonEmptyMap, scoped, spread } from '../expr/tree';
 import { Connections, INetworkEndpoint, NetworkPort } from '../security/network';
-import { ContainerSpec, PodSpecInput, securePodSpec } from '../security/pod-security';
+import { ContainerSpec, PodSpecInput, renderResources, ResourceDefaults, securePodSpec } from '../security/pod-security';
 import { serviceAccount } from '../security/rbac';
-import { AirflowRelease } from './release';
+import { AirflowRelease, ImageSpec } from './release';
 
 /** Scheduling and customization options every component accepts. */
 export interface WorkloadOptions {
@@ -39,7 +42,7 @@ export interface WorkloadOptions {
    */
   readonly priorityClassName?: string;
   /**
-   * Extra pod annotations.
+   * Extra pod annotations (`checksum/*` are the chart's).
    * @default - none
    */
   readonly podAnnotations?: Record<string, string>;
@@ -65,12 +68,30 @@ export interface WorkloadOptions {
   readonly extraVolumeMounts?: k8s.VolumeMount[];
 }
 
+/**
+ * A component's scheduling and customization settings as the constructs compute with them: Kubernetes objects in
+ * wire format, and (in a chart) references into the component's values.
+ */
+export interface WorkloadSettings {
+  /** Replica count; undefined leaves it to an autoscaler. */
+  readonly replicas: Val<number> | undefined;
+  /** The user's resources (wire format); a chart's values map is empty for "the default". */
+  readonly resources?: Val<Record<string, unknown>>;
+  readonly nodeSelector: Val<Record<string, string>>;
+  readonly tolerations: Val<unknown[]>;
+  readonly affinity: Val<Record<string, unknown>>;
+  readonly topologySpreadConstraints: Val<unknown[]>;
+  readonly priorityClassName: Val<string>;
+  readonly podAnnotations: Val<Record<string, string>>;
+  readonly podLabels: Val<Record<string, string>>;
+  readonly extraEnv: Val<unknown[]>;
+  readonly extraVolumes: Val<unknown[]>;
+  readonly extraVolumeMounts: Val<unknown[]>;
+}
+
 /** Convenience for resource defaults: CPU request in millicores, memory request and limit in MiB. */
-export function resources(cpuMillis: number, memoryRequestMi: number, memoryLimitMi: number): ContainerResources {
-  return {
-    cpu: { request: Cpu.millis(cpuMillis) },
-    memory: { request: Size.mebibytes(memoryRequestMi), limit: Size.mebibytes(memoryLimitMi) },
-  };
+export function resources(cpuMillis: Val<number>, memoryRequestMi: Val<number>, memoryLimitMi: Val<number>): ResourceDefaults {
+  return { cpu: typeof cpuMillis === 'number' ? Cpu.millis(cpuMillis).amount : str`${cpuMillis}m`, memoryRequestMi, memoryLimitMi };
 }
 
 /** Validates a replica count, naming the prop. */
@@ -93,6 +114,73 @@ export function validateSeconds(prop: string, d: Duration | undefined, min: numb
 }
 
 const RESERVED_LABEL = /^app\.kubernetes\.io\//;
+const RESERVED_ANNOTATION = /^checksum\//;
+
+/**
+ * A component's settings from its TypeScript options (validated; Kubernetes objects converted to wire format).
+ * `selector` fills the labelSelector of topology spread constraints that omit it.
+ */
+export function workloadSettings(prop: string, o: WorkloadOptions, replicas: number | undefined, selector: Record<string, string>): WorkloadSettings {
+  for (const k of Object.keys(o.podLabels ?? {})) {
+    if (RESERVED_LABEL.test(k)) throw new Error(`${prop}.podLabels may not set '${k}': the chart owns app.kubernetes.io labels`);
+  }
+  for (const k of Object.keys(o.podAnnotations ?? {})) {
+    if (RESERVED_ANNOTATION.test(k)) throw new Error(`${prop}.podAnnotations may not set '${k}': the chart owns checksum/* annotations (they roll pods when configuration changes)`);
+  }
+  return {
+    replicas,
+    resources: o.resources ? renderResources(`${prop}.resources`, o.resources) : undefined,
+    nodeSelector: o.nodeSelector ?? {},
+    tolerations: (o.tolerations ?? []).map((t) => k8s.toJson_Toleration(t)),
+    affinity: (o.affinity ? k8s.toJson_Affinity(o.affinity) : undefined) ?? {},
+    topologySpreadConstraints: (o.topologySpreadConstraints ?? [])
+      .map((t) => k8s.toJson_TopologySpreadConstraint({ ...t, labelSelector: t.labelSelector ?? { matchLabels: selector } })),
+    priorityClassName: o.priorityClassName ?? '',
+    podAnnotations: o.podAnnotations ?? {},
+    podLabels: o.podLabels ?? {},
+    extraEnv: (o.extraEnv ?? []).map((e) => k8s.toJson_EnvVar(e)),
+    extraVolumes: (o.extraVolumes ?? []).map((v) => k8s.toJson_Volume(v)),
+    extraVolumeMounts: (o.extraVolumeMounts ?? []).map((m) => k8s.toJson_VolumeMount(m)),
+  };
+}
+
+const SPREAD_ACROSS_NODES: OpDef = {
+  name: 'affinity',
+  kind: 'map',
+  evaluate: (w: { affinity: Record<string, unknown>; replicas: number | undefined }, _component: string, selector: Record<string, string>) => {
+    const affinity = w.affinity ?? {};
+    if ((w.replicas !== undefined && w.replicas !== null && !(w.replicas > 1)) || 'podAntiAffinity' in affinity) return affinity;
+    return {
+      ...affinity,
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{
+          weight: 100,
+          podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } },
+        }],
+      },
+    };
+  },
+  go: ([w, component], operand, ctx) => `include "airflow.affinity" (dict "root" ${ctx.root} "values" ${operand(w)} "component" ${operand(component)})`,
+  defines: {
+    'airflow.affinity': [
+      '{{- /*',
+      'The affinity of a component (.values: its values, .component: its name): the user\'s affinity, plus a preferred',
+      'pod anti-affinity across nodes when it runs more than one replica and the user set no podAntiAffinity, so that',
+      'losing a node takes down one replica, not all. Prints nothing when there is none.',
+      '*/ -}}',
+      '{{- define "airflow.affinity" -}}',
+      '{{- $affinity := deepCopy (.values.affinity | default dict) }}',
+      '{{- if and (gt (int64 .values.replicas) 1) (not (hasKey $affinity "podAntiAffinity")) }}',
+      '{{- $selector := include "airflow.selectorLabels" (dict "root" .root "component" .component) | fromYaml }}',
+      '{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" $selector) }}',
+      '{{- $preferred := list (dict "weight" 100 "podAffinityTerm" $term) }}',
+      '{{- $_ := set $affinity "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" $preferred) }}',
+      '{{- end }}',
+      '{{- with $affinity }}{{ toYaml . }}{{ end }}',
+      '{{- end }}',
+    ].join('\n'),
+  },
+};
 
 /**
  * Adds a preferred (soft) pod anti-affinity on `kubernetes.io/hostname` for a component that runs, or may be scaled
@@ -100,39 +188,31 @@ const RESERVED_LABEL = /^app\.kubernetes\.io\//;
  * schedules them all. A user-given `affinity.podAntiAffinity` is kept as it is.
  * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
  */
-export function spreadAcrossNodes(affinity: k8s.Affinity | undefined, selector: Record<string, string>, replicas: number | undefined): k8s.Affinity | undefined {
-  if ((replicas !== undefined && replicas < 2) || affinity?.podAntiAffinity) return affinity;
-  return {
-    ...affinity,
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [{
-        weight: 100,
-        podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } },
-      }],
-    },
-  };
+export function spreadAcrossNodes(values: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>, component: string, selector: unknown): Val<Record<string, unknown>> {
+  return apply(SPREAD_ACROSS_NODES, [values, component, selector]);
 }
 
 /** What a component declares; {@link Workload} turns it into ServiceAccount, workload, Service, PDB, policy. */
-export interface WorkloadSpec extends Omit<PodSpecInput, 'serviceAccountName' | 'imagePullSecrets'> {
+export interface WorkloadSpec extends Omit<PodSpecInput, 'serviceAccountName' | 'imagePullSecrets' | 'security'> {
   /** Component name, e.g. `scheduler`: names and labels derive from it. */
   readonly component: string;
-  /** Prop path for errors, e.g. `scheduler`. */
-  readonly prop: string;
   readonly release: AirflowRelease;
-  readonly options: WorkloadOptions;
-  readonly version: string;
+  readonly settings: WorkloadSettings;
+  /**
+   * The component's values (chart) or its affinity and replicas (TypeScript), for the affinity helper.
+   */
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+  /** The image whose version the labels carry. */
+  readonly image: ImageSpec;
   readonly kind: 'Deployment' | 'StatefulSet';
-  /** Replica count; undefined leaves it to an autoscaler. */
-  readonly replicas: number | undefined;
   /** Service ports; a ClusterIP Service (headless for a StatefulSet) is made when given. */
-  readonly servicePorts?: k8s.ServicePort[];
+  readonly servicePorts?: unknown[];
   /** The port peers reach this component on. */
   readonly networkPort?: NetworkPort;
-  readonly podAnnotations?: Record<string, string>;
-  readonly volumeClaimTemplates?: k8s.KubePersistentVolumeClaimProps[];
-  readonly statefulSetRetention?: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy;
-  readonly strategy?: k8s.DeploymentStrategy;
+  readonly podAnnotations?: Record<string, unknown>;
+  readonly volumeClaimTemplates?: unknown[];
+  readonly statefulSetRetention?: unknown;
+  readonly strategy?: unknown;
 }
 
 /**
@@ -142,20 +222,17 @@ export interface WorkloadSpec extends Omit<PodSpecInput, 'serviceAccountName' | 
  */
 export class Workload extends Construct implements INetworkEndpoint {
   public readonly resource: ApiObject;
-  public readonly service?: k8s.KubeService;
+  public readonly service?: ApiObject;
   public readonly connections: Connections;
-  public readonly name: string;
+  public readonly name: Val<string>;
 
   constructor(scope: Construct, id: string, spec: WorkloadSpec) {
     super(scope, id);
     const r = spec.release;
-    const o = spec.options;
+    const o = spec.settings;
     this.name = r.resourceName(spec.component);
-    const labels = r.labels(spec.component, spec.version);
+    const labels = r.labels(spec.component, spec.image);
     const selector = r.selectorLabels(spec.component);
-    for (const k of Object.keys(o.podLabels ?? {})) {
-      if (RESERVED_LABEL.test(k)) throw new Error(`${spec.prop}.podLabels may not set '${k}': the chart owns app.kubernetes.io labels`);
-    }
 
     serviceAccount(this, this.name, labels);
 
@@ -163,39 +240,42 @@ export class Workload extends Construct implements INetworkEndpoint {
     const containers: ContainerSpec[] = [
       {
         ...main,
-        env: [...(main.env ?? []), ...(o.extraEnv ?? [])],
-        volumeMounts: [...(main.volumeMounts ?? []), ...(o.extraVolumeMounts ?? [])],
+        env: items(...(main.env ?? []), spread(o.extraEnv)),
+        volumeMounts: items(...(main.volumeMounts ?? []), spread(o.extraVolumeMounts)),
       },
       ...spec.containers.slice(1),
     ];
     const podSpec = securePodSpec({
       ...spec,
       containers,
-      volumes: [...(spec.volumes ?? []), ...(o.extraVolumes ?? [])],
+      volumes: items(...(spec.volumes ?? []), spread(o.extraVolumes)),
       serviceAccountName: this.name,
       imagePullSecrets: r.imagePullSecrets,
-      relaxations: r.relaxations,
+      security: r.security,
       nodeSelector: o.nodeSelector,
       tolerations: o.tolerations,
-      affinity: spreadAcrossNodes(o.affinity, selector, spec.replicas),
-      topologySpreadConstraints: o.topologySpreadConstraints?.map((t) => ({ ...t, labelSelector: t.labelSelector ?? { matchLabels: selector } })),
+      affinity: nonEmptyMap(spreadAcrossNodes(spec.affinityInput, spec.component, selector)),
+      topologySpreadConstraints: o.topologySpreadConstraints,
       priorityClassName: o.priorityClassName,
     });
-    const annotations = { ...(spec.podAnnotations ?? {}), ...(o.podAnnotations ?? {}) };
-    const template: k8s.PodTemplateSpec = {
+    const own = spec.podAnnotations ?? {};
+    const template = {
       metadata: {
-        labels: { ...(o.podLabels ?? {}), ...labels },
-        annotations: Object.keys(annotations).length ? annotations : undefined,
+        labels: mapWith(labels, {}, o.podLabels),
+        // The chart's annotations (checksums) and the user's, which may not set checksum/*.
+        annotations: Object.keys(own).length ? mapWith(undefined, own, o.podAnnotations) : nonEmptyMap(o.podAnnotations),
       },
       spec: podSpec,
     };
 
     if (spec.servicePorts) {
-      this.service = new k8s.KubeService(this, 'Service', {
+      this.service = kubeObject(this, 'Service', {
+        apiVersion: 'v1',
+        kind: 'Service',
         metadata: { name: this.name, labels },
         spec: {
           type: 'ClusterIP',
-          clusterIp: spec.kind === 'StatefulSet' ? 'None' : undefined,
+          clusterIP: spec.kind === 'StatefulSet' ? 'None' : undefined,
           selector,
           ports: spec.servicePorts,
         },
@@ -203,10 +283,12 @@ export class Workload extends Construct implements INetworkEndpoint {
     }
 
     if (spec.kind === 'Deployment') {
-      this.resource = new k8s.KubeDeployment(this, 'Resource', {
+      this.resource = kubeObject(this, 'Resource', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
         metadata: { name: this.name, labels },
         spec: {
-          replicas: spec.replicas,
+          replicas: o.replicas,
           revisionHistoryLimit: 5,
           selector: { matchLabels: selector },
           strategy: spec.strategy,
@@ -214,10 +296,12 @@ export class Workload extends Construct implements INetworkEndpoint {
         },
       });
     } else {
-      this.resource = new k8s.KubeStatefulSet(this, 'Resource', {
+      this.resource = kubeObject(this, 'Resource', {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
         metadata: { name: this.name, labels },
         spec: {
-          replicas: spec.replicas,
+          replicas: o.replicas,
           revisionHistoryLimit: 5,
           serviceName: this.name,
           selector: { matchLabels: selector },
@@ -228,11 +312,13 @@ export class Workload extends Construct implements INetworkEndpoint {
       });
     }
 
-    if (spec.replicas !== undefined && spec.replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+    if (o.replicas !== undefined) {
+      scoped(gt(o.replicas, 1), () => kubeObject(this, 'PodDisruptionBudget', {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
         metadata: { name: this.name, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+      }));
     }
 
     this.connections = new Connections(this, 'NetworkPolicy', {
@@ -244,3 +330,4 @@ export class Workload extends Construct implements INetworkEndpoint {
     });
   }
 }
+

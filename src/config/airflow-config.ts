@@ -1,3 +1,6 @@
+import { apply, isLiteral, OpDef, Val } from '../expr/core';
+import { Include, template } from '../expr/tree';
+
 /** A value of one Airflow setting. */
 export type AirflowConfigValue = string | number | boolean;
 
@@ -109,4 +112,77 @@ export function renderAirflowCfg(config: AirflowConfig): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The chart's own settings: sections of settings whose values (or whole sections) may depend on values. */
+export type ChartConfig = Record<string, unknown>;
+
+/** Go text of airflow.cfg: the chart's settings (a named template) with `.Values.config` merged over them. */
+const CONFIG_DEFINES: Record<string, string> = {
+  'airflow.config.value': [
+    '{{- /* One airflow.cfg value: True/False, integers without exponent, multi-line values indented, % doubled. */ -}}',
+    '{{- define "airflow.config.value" -}}',
+    '{{- $t := "" -}}',
+    '{{- if kindIs "bool" . -}}',
+    '{{- $t = ternary "True" "False" . -}}',
+    '{{- else if and (kindIs "float64" .) (eq (float64 .) (floor .)) -}}',
+    '{{- $t = printf "%d" (int64 .) -}}',
+    '{{- else -}}',
+    '{{- $t = toString . -}}',
+    '{{- end -}}',
+    '{{- $t = regexReplaceAll "\\r?\\n" $t "\\n    " -}}',
+    '{{- replace "%" "%%" $t -}}',
+    '{{- end }}',
+  ].join('\n'),
+  'airflow.config': [
+    '{{- /* airflow.cfg: the chart\'s settings with .Values.config merged over them, sections and keys sorted. */ -}}',
+    '{{- define "airflow.config" -}}',
+    '{{- $cfg := include "airflow.config.chart" . | fromYaml -}}',
+    '{{- range $section, $keys := .Values.config -}}',
+    '{{- $_ := set $cfg $section (mergeOverwrite (deepCopy (get $cfg $section | default dict)) $keys) -}}',
+    '{{- end -}}',
+    '{{- $lines := list -}}',
+    '{{- range $section, $keys := $cfg -}}',
+    '{{- if $keys -}}',
+    '{{- $lines = append $lines (printf "[%s]" $section) -}}',
+    '{{- range $key, $value := $keys -}}',
+    '{{- $lines = append $lines (printf "%s = %s" $key (include "airflow.config.value" $value)) -}}',
+    '{{- end -}}',
+    '{{- $lines = append $lines "" -}}',
+    '{{- end -}}',
+    '{{- end -}}',
+    '{{- join "\\n" $lines -}}',
+    '{{- end }}',
+  ].join('\n'),
+};
+
+const RENDER_CONFIG: OpDef = {
+  name: 'airflowConfig',
+  kind: 'string',
+  evaluate: (chart: AirflowConfig, user: AirflowConfig) => renderAirflowCfg(mergeConfig(chart, user ?? {})),
+  go: (_args, _operand, ctx) => `include "airflow.config" ${ctx.root}`,
+  defines: CONFIG_DEFINES,
+};
+
+/**
+ * airflow.cfg text from the chart's settings and the user's (merged key by key, the user's winning). In a chart the
+ * chart's settings are the named template `airflow.config.chart` and the merge happens at render time.
+ */
+export function renderConfig(chart: ChartConfig, user: Val<Record<string, Record<string, unknown>>>): Val<string> {
+  if (isLiteral(chart) && isLiteral(user)) {
+    return renderAirflowCfg(mergeConfig(stripAbsent(chart) as AirflowConfig, (user ?? {}) as AirflowConfig));
+  }
+  const chartTemplate = template<Record<string, never>>({
+    name: 'airflow.config.chart',
+    doc: 'The settings the chart owns in airflow.cfg (.Values.config is merged over them).',
+    kind: 'map',
+    params: {},
+    body: () => chart,
+  })({}) as Include;
+  return apply(RENDER_CONFIG, [chartTemplate, user]);
+}
+
+/** Drops absent entries (conditional settings that do not apply). */
+function stripAbsent(x: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(x));
 }

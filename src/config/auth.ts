@@ -1,6 +1,10 @@
+import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
+import type { SecretRef } from '../components/release';
+import { Val } from '../expr/core';
+import { goJson } from '../expr/ops';
 import { LdapDirectory, LdapTransport } from './auth-ldap';
-import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs, sortedJson } from './auth-roles';
+import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
 import { DATABASE_WEBSERVER_CONFIG, LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG } from './auth-webserver-config';
 import { AIRFLOW_HOME } from './dags';
 import { validateCidrs } from './database';
@@ -260,11 +264,45 @@ interface CommonSettings {
 }
 
 /**
- * A role mapping as JSON, keys sorted bytewise (as Go, and so Helm's toJson, sorts map keys): the same mapping always
- * gives the same text, whatever order it was written in.
+ * A role mapping as JSON exactly as Helm's toJson writes it (keys sorted bytewise, `<>&` escaped): the same mapping
+ * always gives the same text, whatever order it was written in.
  */
 export function roleMappingJson(mapping: Record<string, string[]>): string {
-  return sortedJson(mapping);
+  return goJson(mapping);
+}
+
+/** A Secret key the api-server mounts as a file, and when. */
+export interface LoginSecretFile {
+  readonly volume: string;
+  readonly ref: SecretRef;
+  readonly when: Val<boolean>;
+}
+
+/** Where the api-server's login connects to (NetworkPolicy egress), and when. */
+export interface LoginEgress {
+  readonly when: Val<boolean>;
+  readonly description: string;
+  readonly cidrs: Val<string[]>;
+  readonly port: Val<number>;
+}
+
+/**
+ * What the login mode contributes to a release, as the composition computes with it (literals from
+ * {@link AirflowAuth}, or references into the values in a chart).
+ */
+export interface LoginInputs {
+  /** Users log in with database passwords. */
+  readonly database: Val<boolean>;
+  /** webserver_config.py (a literal text per mode). */
+  readonly webserverConfig: unknown;
+  /** Checksum of webserver_config.py on the api-server's pods (absent for database login). */
+  readonly checksum?: unknown;
+  /** The login settings as environment variables of the api-server. */
+  readonly env: unknown[];
+  readonly secretFiles: LoginSecretFile[];
+  readonly egress: LoginEgress[];
+  /** Declared custom roles (empty: none, and no sync Job). */
+  readonly roles: Val<RoleSyncSpec[]>;
 }
 
 /** Environment variables from settings, leaving out the unset ones. */
@@ -407,6 +445,19 @@ export class AirflowAuth {
   /** Whether users log in with database passwords. */
   public get isDatabase(): boolean {
     return this.kind === AuthKind.DATABASE;
+  }
+
+  /** What this login contributes to a release. */
+  public loginInputs(): LoginInputs {
+    return {
+      database: this.isDatabase,
+      webserverConfig: this.webserverConfig,
+      checksum: this.isDatabase ? undefined : createHash('sha256').update(this.webserverConfig).digest('hex'),
+      env: this.env,
+      secretFiles: this.secretFiles.map((f) => ({ volume: f.volume, ref: { name: f.ref.name, key: f.ref.key }, when: true })),
+      egress: this.egress ? [{ when: true, ...this.egress }] : [],
+      roles: this.roleSync,
+    };
   }
 
   /** Secret volumes and read-only mounts the api-server needs (none for database login). */

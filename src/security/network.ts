@@ -1,30 +1,36 @@
 /**
  * Network access as intent: every pod of a release starts isolated (default deny, DNS allowed), and each
  * real connection is declared once with `a.connections.allowTo(b)`, which opens b's port in a's egress
- * policy and a's traffic in b's ingress policy.
+ * policy and a's traffic in b's ingress policy. A connection declared under a condition (e.g. only with the
+ * Celery executor) is a conditional rule in the chart.
  */
 import { ApiObject, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { Expr, Val } from '../expr/core';
+import { and } from '../expr/ops';
+import { currentConditions, each, items, kubeObject, scoped, when } from '../expr/tree';
 
 /** A TCP or UDP port. */
 export class NetworkPort {
-  public static tcp(port: number): NetworkPort { return new NetworkPort(port, 'TCP'); }
-  public static udp(port: number): NetworkPort { return new NetworkPort(port, 'UDP'); }
-  private constructor(public readonly port: number, public readonly protocol: 'TCP' | 'UDP') {}
+  public static tcp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'TCP'); }
+  public static udp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'UDP'); }
+  private constructor(public readonly port: Val<number>, public readonly protocol: 'TCP' | 'UDP') {}
 }
 
 /** Something outside the release that pods talk to or hear from. */
 export class ExternalPeer {
   /** Addresses in these CIDRs. */
-  public static cidrs(cidrs: string[], description = 'external addresses'): ExternalPeer {
-    return new ExternalPeer(cidrs.map((cidr) => ({ ipBlock: { cidr } })), description);
+  public static cidrs(cidrs: Val<string[]>, description = 'external addresses'): ExternalPeer {
+    return new ExternalPeer(items(each(cidrs, (cidr) => ({ ipBlock: { cidr } }), 'string')), description);
   }
   /** Pods in namespaces with these labels (optionally only pods with `podLabels`). */
-  public static namespaces(namespaceLabels: Record<string, string>, podLabels?: Record<string, string>, description = 'namespace'): ExternalPeer {
-    return new ExternalPeer([{ namespaceSelector: { matchLabels: namespaceLabels }, podSelector: podLabels ? { matchLabels: podLabels } : undefined }], description);
+  public static namespaces(namespaceLabels: Val<Record<string, string>>, podLabels?: Val<Record<string, string>>, description = 'namespace'): ExternalPeer {
+    return new ExternalPeer([{
+      namespaceSelector: { matchLabels: namespaceLabels },
+      podSelector: podLabels ? { matchLabels: podLabels } : undefined,
+    }], description);
   }
-  private constructor(public readonly peers: k8s.NetworkPolicyPeer[], public readonly description: string) {}
+  private constructor(public readonly peers: unknown[], public readonly description: string) {}
 }
 
 /** Anything with connections: a component of the release. */
@@ -32,12 +38,12 @@ export interface INetworkEndpoint {
   readonly connections: Connections;
 }
 
-interface Rule { readonly peers: k8s.NetworkPolicyPeer[]; readonly ports: NetworkPort[] }
+interface Rule { readonly peers: unknown[]; readonly ports: NetworkPort[]; readonly conditions: Expr<boolean>[] }
 
 /** Settings shared by every policy of one release. */
 export interface NetworkPolicySettings {
   /** Create NetworkPolicies at all. */
-  readonly enabled: boolean;
+  readonly enabled: Val<boolean>;
   /** Where cluster DNS runs. */
   readonly dns: ExternalPeer;
 }
@@ -45,11 +51,11 @@ export interface NetworkPolicySettings {
 /** Props of {@link Connections}. */
 export interface ConnectionsProps {
   /** Name of the policy, e.g. `<release>-scheduler`. */
-  readonly name: string;
+  readonly name: Val<string>;
   /** Labels selecting the component's pods. */
-  readonly podLabels: Record<string, string>;
+  readonly podLabels: unknown;
   /** Labels put on the policy object. */
-  readonly labels: Record<string, string>;
+  readonly labels: unknown;
   /** The port other components reach it on, if any. */
   readonly defaultPort?: NetworkPort;
   readonly settings: NetworkPolicySettings;
@@ -57,82 +63,88 @@ export interface ConnectionsProps {
 
 /** The connections of one component; renders its NetworkPolicy lazily, once every edge is declared. */
 export class Connections {
-  public readonly podLabels: Record<string, string>;
+  public readonly podLabels: unknown;
   public readonly defaultPort?: NetworkPort;
   private readonly ingress: Rule[] = [];
   private readonly egress: Rule[] = [];
+  /** Conditions the policy itself exists under (a rule repeats none of them). */
+  private readonly scope: Expr<boolean>[];
 
   constructor(scope: Construct, id: string, props: ConnectionsProps) {
     this.podLabels = props.podLabels;
     this.defaultPort = props.defaultPort;
-    if (!props.settings.enabled) return;
-    new k8s.KubeNetworkPolicy(scope, id, {
-      metadata: { name: props.name, labels: props.labels },
-      spec: {
-        podSelector: { matchLabels: props.podLabels },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: Lazy.any({ produce: () => render(this.ingress, 'from') }) as any,
-        egress: Lazy.any({ produce: () => render(this.egress, 'to') }) as any,
-      },
-    });
+    this.scope = [...currentConditions(), ...(typeof props.settings.enabled === 'boolean' ? [] : [props.settings.enabled])];
+    scoped(props.settings.enabled, () => policy(scope, id, props.name, props.labels, props.podLabels, {
+      ingress: Lazy.any({ produce: () => this.render(this.ingress, 'from') }),
+      egress: Lazy.any({ produce: () => this.render(this.egress, 'to') }),
+    }));
   }
 
   /** Allow this component to open connections to `peer` on `port` (default: the peer's own port). */
   public allowTo(peer: INetworkEndpoint | ExternalPeer, port?: NetworkPort): void {
+    const conditions = currentConditions();
     if (peer instanceof ExternalPeer) {
       if (!port) throw new Error(`a port is required to reach ${peer.description}`);
-      this.egress.push({ peers: peer.peers, ports: [port] });
+      this.egress.push({ peers: peer.peers, ports: [port], conditions });
       return;
     }
     const target = port ?? peer.connections.defaultPort;
     if (!target) throw new Error('the peer exposes no default port; pass one');
-    this.egress.push({ peers: [{ podSelector: { matchLabels: peer.connections.podLabels } }], ports: [target] });
-    peer.connections.ingress.push({ peers: [{ podSelector: { matchLabels: this.podLabels } }], ports: [target] });
+    this.egress.push({ peers: [{ podSelector: { matchLabels: peer.connections.podLabels } }], ports: [target], conditions });
+    peer.connections.ingress.push({ peers: [{ podSelector: { matchLabels: this.podLabels } }], ports: [target], conditions });
   }
 
   /** Allow this component to open connections to `peer` on any port (task egress). */
   public allowToAnyPort(peer: ExternalPeer): void {
-    this.egress.push({ peers: peer.peers, ports: [] });
+    this.egress.push({ peers: peer.peers, ports: [], conditions: currentConditions() });
   }
 
   /** Allow connections from outside the release on `port` (default: this component's port). */
   public allowFrom(peer: ExternalPeer, port?: NetworkPort): void {
     const target = port ?? this.defaultPort;
     if (!target) throw new Error(`a port is required to accept traffic from ${peer.description}`);
-    this.ingress.push({ peers: peer.peers, ports: [target] });
+    this.ingress.push({ peers: peer.peers, ports: [target], conditions: currentConditions() });
+  }
+
+  private render(rules: Rule[], field: 'from' | 'to'): unknown[] {
+    return items(...rules.map((r) => when(and(...r.conditions.filter((c) => !this.scope.includes(c))), {
+      [field]: r.peers,
+      ports: r.ports.length ? r.ports.map((p) => ({ port: p.port, protocol: p.protocol })) : undefined,
+    })));
   }
 }
 
-function render(rules: Rule[], field: 'from' | 'to'): any[] {
-  return rules.map((r) => ({
-    [field]: r.peers,
-    ports: r.ports.length ? r.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })) : undefined,
-  }));
+function policy(scope: Construct, id: string, name: Val<string>, labels: unknown, podLabels: unknown, rules: { ingress: unknown; egress: unknown }): ApiObject {
+  return kubeObject(scope, id, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, labels },
+    spec: {
+      podSelector: { matchLabels: podLabels },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: rules.ingress,
+      egress: rules.egress,
+    },
+  });
 }
 
 /**
  * The release-wide default-deny policy: selects every pod of the release, allows nothing in, and only DNS out.
  */
-export function defaultDenyPolicy(scope: Construct, id: string, name: string, labels: Record<string, string>,
-  instanceLabels: Record<string, string>, settings: NetworkPolicySettings): ApiObject | undefined {
-  if (!settings.enabled) return undefined;
-  return new k8s.KubeNetworkPolicy(scope, id, {
-    metadata: { name, labels },
-    spec: {
-      podSelector: { matchLabels: instanceLabels },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
-      egress: [{
-        to: settings.dns.peers,
-        ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' }],
-      }],
-    },
-  });
+export function defaultDenyPolicy(scope: Construct, id: string, name: Val<string>, labels: unknown,
+  instanceLabels: unknown, settings: NetworkPolicySettings): ApiObject | undefined {
+  return scoped(settings.enabled, () => policy(scope, id, name, labels, instanceLabels, {
+    ingress: [],
+    egress: [{ to: settings.dns.peers, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }],
+  }));
 }
 
 /** Kubernetes API server (for pods that use it): its address is cluster-specific, so the port is the rule. */
 export const KUBE_API_PORTS = [NetworkPort.tcp(443), NetworkPort.tcp(6443)];
 
+/** Default DNS namespace labels: kube-system. */
+export const KUBE_DNS_NAMESPACE = { 'kubernetes.io/metadata.name': 'kube-system' };
+/** Default DNS pod labels: kube-dns / CoreDNS. */
+export const KUBE_DNS_PODS = { 'k8s-app': 'kube-dns' };
 /** Default DNS peer: kube-dns / CoreDNS in kube-system. */
-export const KUBE_DNS = ExternalPeer.namespaces({ 'kubernetes.io/metadata.name': 'kube-system' }, { 'k8s-app': 'kube-dns' }, 'cluster DNS');
-
+export const KUBE_DNS = ExternalPeer.namespaces(KUBE_DNS_NAMESPACE, KUBE_DNS_PODS, 'cluster DNS');

@@ -1,18 +1,19 @@
 /**
  * The one place for pod and container security defaults. Components describe what they run and where
- * the process writes; this module turns that into hardened Kubernetes specs.
+ * the process writes; this module turns that into hardened Kubernetes specs (wire format).
  */
 import { Size } from 'cdk8s';
-import { ContainerResources, k8s } from 'cdk8s-plus-27';
+import { ContainerResources } from 'cdk8s-plus-27';
+import { isExpr, Val } from '../expr/core';
+import { add, concat, ifElse, isSet, not } from '../expr/ops';
+import { items, NonEmpty, nonEmptyList, nonEmptyMap, nonEmptyValue, template, when } from '../expr/tree';
 
-/** The user and groups an image's process runs as. */
+/** The user and group an image's process runs as (the group also owns mounted volumes). */
 export interface RunAsIdentity {
   /** UID of the process. */
   readonly user: number;
-  /** Primary GID of the process. */
+  /** Primary GID of the process, also the pod's fsGroup. */
   readonly group: number;
-  /** Group that owns mounted volumes. */
-  readonly fsGroup: number;
 }
 
 /** The real identities of the images we run; each is proven by a test against the image's documentation. */
@@ -22,17 +23,17 @@ export class ImageIdentity {
    * also works under arbitrary UIDs (OpenShift).
    * @see https://airflow.apache.org/docs/docker-stack/entrypoint.html#allowing-arbitrary-user-to-run-the-container
    */
-  public static readonly AIRFLOW: RunAsIdentity = { user: 50000, group: 0, fsGroup: 0 };
+  public static readonly AIRFLOW: RunAsIdentity = { user: 50000, group: 0 };
   /**
    * postgres (Debian variant): user and group `postgres`, 999:999.
    * @see https://github.com/docker-library/postgres/blob/master/17/bookworm/Dockerfile
    */
-  public static readonly POSTGRES: RunAsIdentity = { user: 999, group: 999, fsGroup: 999 };
+  public static readonly POSTGRES: RunAsIdentity = { user: 999, group: 999 };
   /**
    * redis (Debian variant): user and group `redis`, 999:999.
    * @see https://github.com/docker-library/redis/blob/master/7.4/debian/Dockerfile
    */
-  public static readonly REDIS: RunAsIdentity = { user: 999, group: 999, fsGroup: 999 };
+  public static readonly REDIS: RunAsIdentity = { user: 999, group: 999 };
 }
 
 /** A path the process writes, backed by an emptyDir (or a named volume of the pod). */
@@ -42,10 +43,10 @@ export interface WritablePath {
   /** Where it is mounted. */
   readonly mountPath: string;
   /**
-   * Size limit of the emptyDir.
-   * @default Size.mebibytes(256)
+   * Size limit of the emptyDir in MiB.
+   * @default 256
    */
-  readonly sizeLimit?: Size;
+  readonly sizeMi?: Val<number>;
   /**
    * The volume is declared elsewhere in the pod (e.g. a PersistentVolumeClaim template): mount it only.
    * @default false
@@ -67,36 +68,55 @@ export interface SecurityRelaxations {
   readonly writableRootFilesystem?: boolean;
 }
 
-/** The hardened pod-level security context. */
-export function podSecurityContext(id: RunAsIdentity): k8s.PodSecurityContext {
-  return {
+/** The hardened pod-level security context of an image's identity. */
+export const podSecurityContext = template<{ user: Val<number>; group: Val<number> }>({
+  name: 'airflow.podSecurityContext',
+  doc: 'The pod security context: non-root with the image\'s own user and group, seccomp RuntimeDefault.',
+  kind: 'map',
+  params: { user: 'int', group: 'int' },
+  body: (p) => ({
     runAsNonRoot: true,
-    runAsUser: id.user,
-    runAsGroup: id.group,
-    fsGroup: id.fsGroup,
+    runAsUser: p.user,
+    runAsGroup: p.group,
+    fsGroup: p.group,
     fsGroupChangePolicy: 'OnRootMismatch',
     seccompProfile: { type: 'RuntimeDefault' },
-  };
+  }),
+});
+
+/**
+ * The security settings of one release: whether the root filesystem may be written (a relaxation), and the
+ * container security context that follows from it.
+ */
+export class PodSecurity {
+  /** The hardened container-level security context (repeated per container, as scanners check it there). */
+  public readonly containerSecurityContext: (id: RunAsIdentity) => unknown;
+
+  constructor(public readonly writableRootFilesystem: Val<boolean>) {
+    const t = template<{ user: Val<number>; group: Val<number> }>({
+      name: 'airflow.containerSecurityContext',
+      doc: 'The container security context: no privilege escalation, no capabilities, a read-only root unless relaxed.',
+      kind: 'map',
+      params: { user: 'int', group: 'int' },
+      body: (p) => ({
+        runAsNonRoot: true,
+        runAsUser: p.user,
+        runAsGroup: p.group,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: not(writableRootFilesystem),
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      }),
+    });
+    this.containerSecurityContext = (id) => t({ user: id.user, group: id.group });
+  }
 }
 
-/** The hardened container-level security context (repeated per container, as scanners check it there). */
-export function containerSecurityContext(id: RunAsIdentity, relax: SecurityRelaxations = {}): k8s.SecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: id.user,
-    runAsGroup: id.group,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: !relax.writableRootFilesystem,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-}
-
-/** Renders resources; every container must have CPU and memory requests and a memory limit. */
-export function renderResources(prop: string, r: ContainerResources): k8s.ResourceRequirements {
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
+/** Renders typed resources to wire format, validating them; every container must have CPU and memory requests and a memory limit. */
+export function renderResources(prop: string, r: ContainerResources): Record<string, Record<string, string>> {
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
   if (!r.cpu?.request) throw new Error(`${prop}.cpu.request is required (every container declares a CPU request); e.g. Cpu.millis(100)`);
   if (!r.memory?.request) throw new Error(`${prop}.memory.request is required; e.g. Size.mebibytes(256)`);
   if (!r.memory?.limit) throw new Error(`${prop}.memory.limit is required (an unbounded container can starve its node); e.g. Size.gibibytes(1)`);
@@ -106,21 +126,45 @@ export function renderResources(prop: string, r: ContainerResources): k8s.Resour
   if (memLim < memReq) {
     throw new Error(`${prop}.memory.limit (${memLim}Mi) must be at least memory.request (${memReq}Mi)`);
   }
-  requests.cpu = k8s.Quantity.fromString(r.cpu.request.amount);
-  requests.memory = k8s.Quantity.fromString(`${memReq}Mi`);
-  limits.memory = k8s.Quantity.fromString(`${memLim}Mi`);
-  if (r.cpu.limit) limits.cpu = k8s.Quantity.fromString(r.cpu.limit.amount);
-  if (r.ephemeralStorage?.request) requests['ephemeral-storage'] = k8s.Quantity.fromString(`${r.ephemeralStorage.request.toMebibytes()}Mi`);
-  if (r.ephemeralStorage?.limit) limits['ephemeral-storage'] = k8s.Quantity.fromString(`${r.ephemeralStorage.limit.toMebibytes()}Mi`);
+  requests.cpu = r.cpu.request.amount;
+  requests.memory = `${memReq}Mi`;
+  limits.memory = `${memLim}Mi`;
+  if (r.cpu.limit) limits.cpu = r.cpu.limit.amount;
+  if (r.ephemeralStorage?.request) requests['ephemeral-storage'] = `${r.ephemeralStorage.request.toMebibytes()}Mi`;
+  if (r.ephemeralStorage?.limit) limits['ephemeral-storage'] = `${r.ephemeralStorage.limit.toMebibytes()}Mi`;
   return { requests, limits };
 }
 
+/** Default CPU and memory of a container. */
+export interface ResourceDefaults {
+  readonly cpu: Val<string>;
+  readonly memoryRequestMi: Val<number>;
+  readonly memoryLimitMi: Val<number>;
+}
+
+/**
+ * A container's resources: the user's (wire format; in a chart, the values map, where empty means "the default"),
+ * or the component default with ephemeral storage sized from the container's emptyDirs.
+ */
+export interface ResourcesSpec {
+  readonly custom?: Val<Record<string, unknown>>;
+  readonly defaults: ResourceDefaults;
+}
+
 /** What a component says about one container; security fields are added here, never by the component. */
-export interface ContainerSpec extends Omit<k8s.Container, 'securityContext' | 'resources'> {
-  /** Resources (validated: CPU and memory requests plus a memory limit). */
-  readonly resourceSpec: ContainerResources;
-  /** Prop path used in resource errors, e.g. `scheduler.resources`. */
-  readonly resourceProp: string;
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: Val<string>;
+  readonly imagePullPolicy?: Val<string>;
+  readonly command?: Val<string>[];
+  readonly args?: unknown[];
+  readonly env?: unknown[];
+  readonly ports?: unknown[];
+  readonly startupProbe?: unknown;
+  readonly livenessProbe?: unknown;
+  readonly readinessProbe?: unknown;
+  readonly volumeMounts?: unknown[];
+  readonly resources: ResourcesSpec;
   /** Every path the process writes. */
   readonly writablePaths: WritablePath[];
 }
@@ -128,89 +172,117 @@ export interface ContainerSpec extends Omit<k8s.Container, 'securityContext' | '
 /** What a component says about its pod. */
 export interface PodSpecInput {
   readonly identity: RunAsIdentity;
-  readonly serviceAccountName: string;
+  readonly serviceAccountName: Val<string>;
   /** Mount the service-account token: only for components that call the Kubernetes API. */
-  readonly kubernetesApiAccess: boolean;
+  readonly kubernetesApiAccess: Val<boolean>;
   readonly containers: ContainerSpec[];
   readonly initContainers?: ContainerSpec[];
   /** Volumes other than the writable emptyDirs (config, secrets, PVCs, user volumes). */
-  readonly volumes?: k8s.Volume[];
-  readonly relaxations?: SecurityRelaxations;
+  readonly volumes?: unknown[];
+  readonly security: PodSecurity;
   readonly restartPolicy?: string;
-  readonly terminationGracePeriodSeconds?: number;
-  readonly imagePullSecrets?: string[];
-  readonly nodeSelector?: Record<string, string>;
-  readonly tolerations?: k8s.Toleration[];
-  readonly affinity?: k8s.Affinity;
-  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
-  readonly priorityClassName?: string;
+  readonly terminationGracePeriodSeconds?: Val<number>;
+  /** `[{ name }]`. */
+  readonly imagePullSecrets?: Val<{ name: string }[]>;
+  readonly nodeSelector?: Val<Record<string, string>>;
+  readonly tolerations?: Val<unknown[]>;
+  readonly affinity?: unknown;
+  readonly topologySpreadConstraints?: Val<unknown[]>;
+  readonly priorityClassName?: Val<string>;
 }
 
-const DEFAULT_EMPTYDIR = Size.mebibytes(256);
-
+const DEFAULT_EMPTYDIR_MI = 256;
 /** Ephemeral-storage request of every container unless its resources say otherwise. */
-const EPHEMERAL_STORAGE_REQUEST = Size.mebibytes(64);
+const EPHEMERAL_STORAGE_REQUEST_MI = 64;
 /** Beyond its disk-backed emptyDirs, a container writes only its logs (rotated by the kubelet) with a read-only root. */
-const EPHEMERAL_STORAGE_HEADROOM = Size.mebibytes(256);
+const EPHEMERAL_STORAGE_HEADROOM_MI = 256;
 /** With a writable root filesystem (an explicit relaxation) the container layer grows too. */
-const EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT = Size.gibibytes(1);
+const EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT_MI = Size.gibibytes(1).toMebibytes();
 
 /**
- * Default ephemeral storage of a container: a small request, and a limit that covers the disk-backed emptyDirs it
- * mounts plus headroom for logs. Without a limit one runaway process (a task filling /tmp) can fill the node's disk
+ * Default ephemeral storage of a container in MiB: a small request, and a limit that covers the disk-backed emptyDirs
+ * it mounts plus headroom for logs. Without a limit one runaway process (a task filling /tmp) can fill the node's disk
  * and get every pod on it evicted; with it, only the offending pod is evicted.
  * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
  */
-export function defaultEphemeralStorage(writablePaths: WritablePath[], relax: SecurityRelaxations = {}): { request: Size; limit: Size } {
-  const headroom = relax.writableRootFilesystem ? EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT : EPHEMERAL_STORAGE_HEADROOM;
-  const emptyDirs = writablePaths
-    .filter((w) => !w.external && !w.inMemory)
-    .reduce((sum, w) => sum + (w.sizeLimit ?? DEFAULT_EMPTYDIR).toMebibytes(), 0);
-  return { request: EPHEMERAL_STORAGE_REQUEST, limit: Size.mebibytes(emptyDirs + headroom.toMebibytes()) };
+export function defaultEphemeralStorageMi(writablePaths: WritablePath[], writableRoot: Val<boolean>): { request: number; limit: Val<number> } {
+  const headroom = ifElse(writableRoot, EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT_MI, EPHEMERAL_STORAGE_HEADROOM_MI);
+  const sizes = writablePaths.filter((w) => !w.external && !w.inMemory).map((w) => w.sizeMi ?? DEFAULT_EMPTYDIR_MI);
+  const literal = sizes.filter((s) => !isExpr(s)).reduce<number>((a, b) => a + (b as number), 0);
+  let limit: Val<number> = literal;
+  for (const s of sizes.filter(isExpr)) limit = add(s, limit);
+  return { request: EPHEMERAL_STORAGE_REQUEST_MI, limit: isExpr(headroom) || isExpr(limit) ? add(limit, headroom) : (limit as number) + (headroom as number) };
 }
 
-/** Builds a hardened PodSpec. */
-export function securePodSpec(input: PodSpecInput): k8s.PodSpec {
-  const emptyDirs = new Map<string, k8s.Volume>();
-  const harden = (c: ContainerSpec): k8s.Container => {
-    const { resourceSpec, resourceProp, writablePaths, volumeMounts, ...rest } = c;
-    const mounts: k8s.VolumeMount[] = [...(volumeMounts ?? [])];
-    for (const w of writablePaths) {
+/** The default resources of a container, in wire format. */
+export function defaultResources(d: ResourceDefaults, writablePaths: WritablePath[], writableRoot: Val<boolean>): Record<string, unknown> {
+  const eph = defaultEphemeralStorageMi(writablePaths, writableRoot);
+  return {
+    requests: { 'cpu': d.cpu, 'memory': concat(d.memoryRequestMi, 'Mi'), 'ephemeral-storage': concat(eph.request, 'Mi') },
+    limits: { 'memory': concat(d.memoryLimitMi, 'Mi'), 'ephemeral-storage': concat(eph.limit, 'Mi') },
+  };
+}
+
+function resourcesOf(c: ContainerSpec, writableRoot: Val<boolean>): unknown {
+  const defaults = defaultResources(c.resources.defaults, c.writablePaths, writableRoot);
+  const custom = c.resources.custom;
+  if (custom === undefined) return defaults;
+  if (isExpr(custom)) return when(new NonEmpty(custom), custom as unknown, defaults);
+  // TypeScript resources without ephemeral storage get the default one (the values schema requires it).
+  const req = (custom.requests ?? {}) as Record<string, unknown>;
+  const lim = (custom.limits ?? {}) as Record<string, unknown>;
+  if (req['ephemeral-storage'] === undefined && lim['ephemeral-storage'] === undefined) {
+    const d = defaults as { requests: Record<string, unknown>; limits: Record<string, unknown> };
+    return { requests: { ...req, 'ephemeral-storage': d.requests['ephemeral-storage'] }, limits: { ...lim, 'ephemeral-storage': d.limits['ephemeral-storage'] } };
+  }
+  return custom;
+}
+
+/** Builds a hardened PodSpec (wire format). */
+export function securePodSpec(input: PodSpecInput): Record<string, unknown> {
+  const emptyDirs = new Map<string, unknown>();
+  const harden = (c: ContainerSpec): Record<string, unknown> => {
+    const mounts = items<unknown>(...(c.volumeMounts ?? []));
+    for (const w of c.writablePaths) {
       mounts.push({ name: w.volume, mountPath: w.mountPath });
       if (!w.external && !emptyDirs.has(w.volume)) {
-        const size = (w.sizeLimit ?? DEFAULT_EMPTYDIR).toMebibytes();
-        emptyDirs.set(w.volume, { name: w.volume, emptyDir: { medium: w.inMemory ? 'Memory' : undefined, sizeLimit: k8s.Quantity.fromString(`${size}Mi`) } });
+        emptyDirs.set(w.volume, { name: w.volume, emptyDir: { medium: w.inMemory ? 'Memory' : undefined, sizeLimit: concat(w.sizeMi ?? DEFAULT_EMPTYDIR_MI, 'Mi') } });
       }
     }
     return {
-      ...rest,
-      imagePullPolicy: rest.imagePullPolicy ?? 'IfNotPresent',
-      resources: renderResources(resourceProp, {
-        ...resourceSpec,
-        ephemeralStorage: resourceSpec.ephemeralStorage ?? defaultEphemeralStorage(writablePaths, input.relaxations),
-      }),
-      securityContext: containerSecurityContext(input.identity, input.relaxations),
-      volumeMounts: mounts.length ? mounts : undefined,
+      name: c.name,
+      image: c.image,
+      imagePullPolicy: c.imagePullPolicy ?? 'IfNotPresent',
+      command: c.command,
+      args: c.args,
+      env: c.env,
+      ports: c.ports,
+      startupProbe: c.startupProbe,
+      livenessProbe: c.livenessProbe,
+      readinessProbe: c.readinessProbe,
+      resources: resourcesOf(c, input.security.writableRootFilesystem),
+      securityContext: input.security.containerSecurityContext(input.identity),
+      volumeMounts: mounts,
     };
   };
   const initContainers = (input.initContainers ?? []).map(harden);
   const containers = input.containers.map(harden);
-  const volumes = [...emptyDirs.values(), ...(input.volumes ?? [])];
+  const volumes = items<unknown>(...emptyDirs.values(), ...(input.volumes ?? []));
   return {
     serviceAccountName: input.serviceAccountName,
     automountServiceAccountToken: input.kubernetesApiAccess,
     enableServiceLinks: false,
-    securityContext: podSecurityContext(input.identity),
+    securityContext: podSecurityContext({ user: input.identity.user, group: input.identity.group }),
     restartPolicy: input.restartPolicy,
     terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
-    imagePullSecrets: input.imagePullSecrets?.length ? input.imagePullSecrets.map((name) => ({ name })) : undefined,
-    nodeSelector: input.nodeSelector && Object.keys(input.nodeSelector).length ? input.nodeSelector : undefined,
-    tolerations: input.tolerations?.length ? input.tolerations : undefined,
+    imagePullSecrets: input.imagePullSecrets === undefined ? undefined : nonEmptyValue(input.imagePullSecrets),
+    nodeSelector: nonEmptyMap(input.nodeSelector),
+    tolerations: nonEmptyValue(input.tolerations),
     affinity: input.affinity,
-    topologySpreadConstraints: input.topologySpreadConstraints?.length ? input.topologySpreadConstraints : undefined,
-    priorityClassName: input.priorityClassName,
-    initContainers: initContainers.length ? initContainers : undefined,
+    topologySpreadConstraints: nonEmptyValue(input.topologySpreadConstraints),
+    priorityClassName: input.priorityClassName === undefined ? undefined : when(isSet(input.priorityClassName), input.priorityClassName),
+    initContainers: nonEmptyList(initContainers),
     containers,
-    volumes: volumes.length ? volumes : undefined,
+    volumes: nonEmptyList(volumes),
   };
 }

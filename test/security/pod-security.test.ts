@@ -26,7 +26,7 @@ describe('every pod of every example and variant', () => {
   test.each(pods.map((p) => [label(p), p] as const))('%s: pod security context is restricted', (_, p) => {
     const id = identityOf(p.component);
     expect(p.spec.securityContext).toEqual({
-      runAsNonRoot: true, runAsUser: id.user, runAsGroup: id.group, fsGroup: id.fsGroup,
+      runAsNonRoot: true, runAsUser: id.user, runAsGroup: id.group, fsGroup: id.group,
       fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(p.spec.enableServiceLinks).toBe(false);

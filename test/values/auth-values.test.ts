@@ -154,7 +154,7 @@ describe('auth values', () => {
     const { manifests } = fromValues({ auth: { roles: ROLES_VALUES } });
     const job = manifests.find((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('airflow-sync-roles-'));
     expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'ROLES_SPEC').value).toBe('['
-      + '{"dags":[{"access":"read","dagIds":["billing","etl.daily"]},{"access":"trigger","tags":["team-a","shared <data>"]}],"name":"team-a","permissions":[{"action":"can_read","resource":"Pools"}]},'
+      + '{"dags":[{"access":"read","dagIds":["billing","etl.daily"]},{"access":"trigger","tags":["team-a","shared \\u003cdata\\u003e"]}],"name":"team-a","permissions":[{"action":"can_read","resource":"Pools"}]},'
       + '{"name":"variables-editor","permissions":[{"action":"can_edit","resource":"Variables"}]}]');
     expect(fromValues({}).manifests.filter((o: any) => o.kind === 'Job' && o.metadata.name.startsWith('airflow-sync-roles-'))).toEqual([]);
   });

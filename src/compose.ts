@@ -1,0 +1,433 @@
+/**
+ * Composition of a release: every component, Secret, Job and connection, from inputs that are literals (TypeScript,
+ * built by AirflowChart from its props) or references into the values model (the Helm chart, built by
+ * src/values/inputs.ts). The same code gives both, so the chart is right in every combination the constructs are.
+ */
+import { Construct } from 'constructs';
+import { ApiServer } from './components/api-server';
+import { CeleryWorkers } from './components/celery-worker';
+import { DagProcessor } from './components/dag-processor';
+import { Flower } from './components/flower';
+import { CreateAdminUser, DatabaseMigrations, GeneratedSecretSpec, JobSettings, SecretsGenerator, SyncRoles } from './components/jobs';
+import { Postgres } from './components/postgres';
+import { Redis } from './components/redis';
+import { AirflowRelease, ExecutorConditions, ImageSpec, OptionalSecretRef, SecretRef } from './components/release';
+import { Scheduler } from './components/scheduler';
+import { Triggerer } from './components/triggerer';
+import { Workload, WorkloadSettings } from './components/workload';
+import { airflowBaseEnv, airflowWritablePaths } from './components/airflow-process';
+import { imagePullPolicy } from './components/image-spec';
+import { AIRFLOW_HOME } from './config/dags';
+import { Executor } from './config/executor';
+import { GeneratedValue } from './config/secrets';
+import { Val } from './expr/core';
+import { and, eq, isSet, not, or, str } from './expr/ops';
+import { items, kubeObject, mapWith, scoped, when, yamlText } from './expr/tree';
+import { Connections, defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, NetworkPolicySettings, NetworkPort } from './security/network';
+import { ImageIdentity, securePodSpec } from './security/pod-security';
+import { serviceAccount } from './security/rbac';
+import { API_SERVER_PORT } from './components/api-server';
+import { LoginInputs } from './config/auth';
+import { renderConfig, ChartConfig } from './config/airflow-config';
+
+/** A Secret key the release generates unless the user names their own Secret. */
+export interface SecretChoice extends SecretRef {
+  /** The release generates it (no existing Secret was named). */
+  readonly generated: Val<boolean>;
+}
+
+/** Scheduling settings of a component and what its affinity helper reads. */
+export interface ComponentInputs extends WorkloadSettings {
+  /** The component's values (chart) or its affinity and replicas (TypeScript). */
+  readonly affinityInput: Val<{ affinity: Record<string, unknown>; replicas: number | undefined }>;
+}
+
+/** Everything a release is composed from. */
+export interface ReleaseInputs {
+  readonly releaseName: Val<string>;
+  readonly namespace: Val<string>;
+  readonly executor: Val<Executor>;
+  readonly executors: ExecutorConditions;
+  readonly images: { readonly airflow: ImageSpec; readonly postgres: ImageSpec; readonly redis: ImageSpec };
+  readonly imagePullSecrets: Val<{ name: string }[]>;
+  /** The user's Airflow settings. */
+  readonly config: Val<Record<string, Record<string, unknown>>>;
+  readonly dagsClaim: Val<string>;
+  readonly secrets: { readonly fernetKey: SecretChoice; readonly jwtSecret: SecretChoice; readonly apiSecretKey: SecretChoice };
+  readonly database: {
+    readonly embedded: Val<boolean>;
+    readonly host: Val<string>;
+    readonly port: Val<number>;
+    readonly database: Val<string>;
+    readonly user: Val<string>;
+    readonly password: SecretChoice;
+    readonly sslMode: Val<string>;
+    readonly caCertificate: OptionalSecretRef;
+    readonly cidrs: Val<string[]>;
+    readonly storageSize: Val<string>;
+    readonly storageClassName: Val<string>;
+  };
+  readonly broker: {
+    /** Celery with the embedded Redis. */
+    readonly embedded: Val<boolean>;
+    /** Celery with an external Redis. */
+    readonly external: Val<boolean>;
+    readonly host: Val<string>;
+    readonly port: Val<number>;
+    readonly password: SecretChoice;
+    readonly tls: Val<boolean>;
+    readonly caCertificate: OptionalSecretRef;
+    readonly databaseIndex: Val<number>;
+    readonly cidrs: Val<string[]>;
+  };
+  readonly apiServer: ComponentInputs & { readonly workers: Val<number> };
+  readonly scheduler: ComponentInputs;
+  readonly dagProcessor: ComponentInputs;
+  readonly triggerer: ComponentInputs;
+  readonly workers: ComponentInputs & {
+    readonly concurrency: Val<number>;
+    readonly terminationGracePeriodSeconds: Val<number>;
+    readonly queues: Val<string[]>;
+    readonly logVolumeSizeMi: Val<number>;
+  };
+  readonly flower: ComponentInputs & { readonly enabled: Val<boolean>; readonly username: SecretChoice; readonly password: SecretChoice };
+  readonly postgres: ComponentInputs;
+  readonly redis: ComponentInputs;
+  readonly login: LoginInputs;
+  readonly adminUser: {
+    readonly enabled: Val<boolean>;
+    readonly username: SecretChoice;
+    readonly password: SecretChoice;
+    readonly email: Val<string>;
+    readonly firstName: Val<string>;
+    readonly lastName: Val<string>;
+  };
+  readonly ingress: {
+    readonly enabled: Val<boolean>;
+    readonly host: Val<string>;
+    readonly className: Val<string>;
+    readonly annotations: Val<Record<string, string>>;
+    /** The TLS Secret: the user's, or `<release>-tls` issued by cert-manager. */
+    readonly tlsSecretName: Val<string>;
+    /** cert-manager issues the certificate (no Secret of the user's was named). */
+    readonly certManager: Val<boolean>;
+    readonly issuer: Val<string>;
+    readonly issuerKind: Val<string>;
+    readonly controllerNamespaceLabels: Val<Record<string, string>>;
+  };
+  readonly network: {
+    readonly enabled: Val<boolean>;
+    readonly taskEgressCidrs: Val<string[]>;
+    readonly dnsNamespaceLabels: Val<Record<string, string>>;
+    readonly dnsPodLabels: Val<Record<string, string>>;
+  };
+  readonly writableRootFilesystem: Val<boolean>;
+  readonly jobs: JobSettings;
+  readonly managedBy: Val<string>;
+  readonly chartLabel?: Val<string>;
+}
+
+/** What {@link composeRelease} built. */
+export interface ReleaseParts {
+  readonly release: AirflowRelease;
+  readonly apiServer: ApiServer;
+  readonly scheduler: Scheduler;
+  readonly dagProcessor: DagProcessor;
+  readonly triggerer: Triggerer;
+  readonly workers?: CeleryWorkers;
+  readonly flower?: Flower;
+  readonly postgres?: Postgres;
+  readonly redis?: Redis;
+}
+
+/** Composes the release in `scope`. */
+export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleaseParts {
+  const name = (c: string) => str`${inp.releaseName}-${c}`;
+  const { celery, local, kubernetes } = inp.executors;
+  const db = inp.database;
+  const b = inp.broker;
+  const login = inp.login;
+
+  // Airflow's configuration: the chart's settings, with the user's merged over them.
+  const chartConfig: ChartConfig = {
+    core: {
+      executor: inp.executor,
+      auth_manager: 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager',
+      execution_api_server_url: str`http://${name('api-server')}:${API_SERVER_PORT}/execution/`,
+      // Log servers are reached by IP: Deployment pod names do not resolve in cluster DNS.
+      hostname_callable: 'airflow.utils.net.get_host_ip_address',
+      load_examples: false,
+    },
+    api: { port: API_SERVER_PORT, base_url: when(inp.ingress.enabled, str`https://${inp.ingress.host}`) },
+    scheduler: { enable_health_check: true, scheduler_health_check_server_port: 8974 },
+    logging: { worker_log_server_port: 8793, trigger_log_server_port: 8794 },
+    kubernetes_executor: when(kubernetes, {
+      namespace: inp.namespace,
+      pod_template_file: `${AIRFLOW_HOME}/pod_templates/pod_template.yaml`,
+      delete_worker_pods: true,
+    }),
+  };
+  const network: NetworkPolicySettings = {
+    enabled: inp.network.enabled,
+    dns: ExternalPeer.namespaces(inp.network.dnsNamespaceLabels, inp.network.dnsPodLabels, 'cluster DNS'),
+  };
+  const release = new AirflowRelease({
+    name: inp.releaseName,
+    namespace: inp.namespace,
+    image: inp.images.airflow,
+    imagePullSecrets: inp.imagePullSecrets,
+    executor: inp.executor,
+    executors: inp.executors,
+    configText: renderConfig(chartConfig, inp.config),
+    database: { host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, sslMode: db.sslMode, caCertificate: db.caCertificate },
+    broker: { host: b.host, port: b.port, tls: b.tls, caCertificate: b.caCertificate, databaseIndex: b.databaseIndex, password: b.password },
+    secrets: inp.secrets,
+    dagsClaim: inp.dagsClaim,
+    network,
+    writableRootFilesystem: inp.writableRootFilesystem,
+    managedBy: inp.managedBy,
+    chartLabel: inp.chartLabel,
+  });
+  const r = release;
+
+  // Shared configuration: airflow.cfg, the FAB webserver_config.py and (KubernetesExecutor) the task pod template.
+  kubeObject(scope, 'Config', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: r.configMapName, labels: r.labels('config') },
+    data: {
+      'airflow.cfg': r.configText,
+      'webserver_config.py': login.webserverConfig,
+      'pod_template.yaml': when(kubernetes, taskPodTemplate(r)),
+    },
+  });
+  const fabMount = { name: 'config', mountPath: `${AIRFLOW_HOME}/webserver_config.py`, subPath: 'webserver_config.py', readOnly: true };
+
+  // Components.
+  const apiServer = new ApiServer(scope, 'ApiServer', {
+    release: r,
+    settings: inp.apiServer,
+    affinityInput: inp.apiServer.affinityInput,
+    workers: inp.apiServer.workers,
+    login: {
+      volumes: items(...login.secretFiles.map((f) => when(f.when, { name: f.volume, secret: { secretName: f.ref.name, items: [{ key: f.ref.key, path: f.ref.key }] } }))),
+      mounts: items(fabMount, ...login.secretFiles.map((f) => when(f.when, { name: f.volume, mountPath: `${AIRFLOW_HOME}/secrets/${f.volume}`, readOnly: true }))),
+      env: login.env,
+      checksum: login.checksum,
+    },
+  });
+  const scheduler = new Scheduler(scope, 'Scheduler', {
+    release: r,
+    settings: inp.scheduler,
+    affinityInput: inp.scheduler.affinityInput,
+    podTemplate: {
+      volumes: [],
+      mounts: [{ name: 'config', mountPath: `${AIRFLOW_HOME}/pod_templates/pod_template.yaml`, subPath: 'pod_template.yaml', readOnly: true }],
+    },
+  });
+  const dagProcessor = new DagProcessor(scope, 'DagProcessor', { release: r, settings: inp.dagProcessor, affinityInput: inp.dagProcessor.affinityInput });
+  const triggerer = new Triggerer(scope, 'Triggerer', { release: r, settings: inp.triggerer, affinityInput: inp.triggerer.affinityInput });
+  const workers = scoped(celery, () => new CeleryWorkers(scope, 'Workers', {
+    release: r,
+    settings: inp.workers,
+    affinityInput: inp.workers.affinityInput,
+    concurrency: inp.workers.concurrency,
+    terminationGracePeriodSeconds: inp.workers.terminationGracePeriodSeconds,
+    queues: inp.workers.queues,
+    logVolumeSizeMi: inp.workers.logVolumeSizeMi,
+  }));
+  const flowerOn = and(celery, inp.flower.enabled);
+  const flower = scoped(flowerOn, () => new Flower(scope, 'Flower', {
+    release: r,
+    settings: inp.flower,
+    affinityInput: inp.flower.affinityInput,
+    username: inp.flower.username,
+    password: inp.flower.password,
+  }));
+  const postgres = scoped(db.embedded, () => new Postgres(scope, 'Postgres', {
+    release: r,
+    settings: inp.postgres,
+    affinityInput: inp.postgres.affinityInput,
+    image: inp.images.postgres,
+    password: db.password,
+    storageSize: db.storageSize,
+    storageClassName: db.storageClassName,
+  }));
+  const redis = scoped(b.embedded, () => new Redis(scope, 'Redis', {
+    release: r,
+    settings: inp.redis,
+    affinityInput: inp.redis.affinityInput,
+    image: inp.images.redis,
+    password: b.password,
+  }));
+
+  const migrations = new DatabaseMigrations(scope, 'Migrations', { release: r, settings: inp.jobs });
+  const admin = inp.adminUser;
+  const createUser = scoped(admin.enabled, () => new CreateAdminUser(scope, 'AdminUser', {
+    release: r,
+    settings: inp.jobs,
+    username: admin.username,
+    password: admin.password,
+    email: admin.email,
+    firstName: admin.firstName,
+    lastName: admin.lastName,
+    // The CLI creates a database user whatever the login; only database login needs its settings.
+    authVolumes: { volumes: [], mounts: items(when(login.database, fabMount)) },
+  }));
+  const syncRoles = scoped(isSet(login.roles), () => new SyncRoles(scope, 'SyncRoles', { release: r, settings: inp.jobs, roles: login.roles }));
+
+  // Secrets the release generates, key by key: each only where the user named no Secret of their own.
+  const generated: GeneratedSecretSpec[] = [
+    { name: inp.secrets.fernetKey.name, keys: [{ key: 'fernet-key', value: GeneratedValue.FERNET_KEY, when: inp.secrets.fernetKey.generated }] },
+    { name: inp.secrets.jwtSecret.name, keys: [{ key: 'jwt-secret', value: GeneratedValue.RANDOM_HEX, when: inp.secrets.jwtSecret.generated }] },
+    { name: inp.secrets.apiSecretKey.name, keys: [{ key: 'api-secret-key', value: GeneratedValue.RANDOM_HEX, when: inp.secrets.apiSecretKey.generated }] },
+    { name: db.password.name, keys: [{ key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(db.embedded, db.password.generated) }] },
+    { name: b.password.name, keys: [{ key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(b.embedded, b.password.generated) }] },
+    {
+      name: name('flower'),
+      keys: [
+        { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', when: and(flowerOn, inp.flower.username.generated) },
+        { key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(flowerOn, inp.flower.password.generated) },
+      ],
+    },
+    {
+      name: name('admin'),
+      keys: [
+        { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', when: and(admin.enabled, admin.username.generated) },
+        { key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(admin.enabled, admin.password.generated) },
+      ],
+    },
+  ].map((s) => ({ name: s.name, keys: s.keys.filter((k) => k.when !== false) })).filter((s) => s.keys.length > 0);
+  const anyGenerated = or(...generated.flatMap((s) => s.keys.map((k) => k.when)));
+  scoped(anyGenerated, () => new SecretsGenerator(scope, 'SecretsGenerator', { release: r, settings: inp.jobs, secrets: generated }));
+
+  // Network: default deny, then one allow per real Airflow 3 connection.
+  defaultDenyPolicy(scope, 'DefaultDeny', name('default-deny'), r.labels('network-policy'), r.instanceLabels(), network);
+  const api = apiServer.workload;
+  scoped(inp.ingress.enabled, () => api.connections.allowFrom(
+    ExternalPeer.namespaces(inp.ingress.controllerNamespaceLabels, undefined, 'the ingress controller')));
+  // LDAP binds and searches, OIDC discovery, token and key requests: from the api-server only.
+  for (const e of login.egress) scoped(e.when, () => api.connections.allowTo(ExternalPeer.cidrs(e.cidrs, e.description), NetworkPort.tcp(e.port)));
+  const dbClients: INetworkEndpoint[] = [api, scheduler.workload, dagProcessor.workload, triggerer.workload, migrations];
+  const externalDb = ExternalPeer.cidrs(db.cidrs, 'the external database');
+  const reachDatabase = (c: INetworkEndpoint) => {
+    if (postgres) scoped(db.embedded, () => c.connections.allowTo(postgres.workload));
+    scoped(not(db.embedded), () => c.connections.allowTo(externalDb, NetworkPort.tcp(db.port)));
+  };
+  dbClients.forEach(reachDatabase);
+  if (createUser) scoped(admin.enabled, () => reachDatabase(createUser));
+  if (syncRoles) scoped(isSet(login.roles), () => reachDatabase(syncRoles));
+  const externalRedis = ExternalPeer.cidrs(b.cidrs, 'the external Redis');
+  const reachBroker = (c: Workload) => {
+    if (redis) scoped(b.embedded, () => c.connections.allowTo(redis.workload));
+    scoped(b.external, () => c.connections.allowTo(externalRedis, NetworkPort.tcp(b.port)));
+  };
+  scoped(celery, () => reachBroker(scheduler.workload));
+  if (workers) scoped(celery, () => reachBroker(workers.workload));
+  if (flower) scoped(flowerOn, () => reachBroker(flower.workload));
+  const taskRunners: { connections: Connections; when: Val<boolean> }[] = [{ connections: triggerer.workload.connections, when: true }];
+  if (workers) {
+    scoped(celery, () => {
+      workers.workload.connections.allowTo(api); // execution API
+      api.connections.allowTo(workers.workload); // task logs, 8793
+    });
+    taskRunners.push({ connections: workers.workload.connections, when: celery });
+  }
+  api.connections.allowTo(triggerer.workload); // trigger logs, 8794
+  scoped(local, () => {
+    scheduler.workload.connections.allowTo(api); // tasks call the execution API
+    api.connections.allowTo(scheduler.workload); // task logs, 8793
+  });
+  taskRunners.push({ connections: scheduler.workload.connections, when: local });
+  scoped(kubernetes, () => {
+    for (const port of KUBE_API_PORTS) scheduler.workload.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
+    serviceAccount(scope, name('task'), r.labels('task'));
+    const tasks = new Connections(scope, 'TaskPodsNetworkPolicy', {
+      name: name('task'), labels: r.labels('task'), podLabels: r.selectorLabels('task'), settings: network,
+    });
+    tasks.allowTo(api);
+    taskRunners.push({ connections: tasks, when: kubernetes });
+  });
+  const taskEgress = ExternalPeer.cidrs(inp.network.taskEgressCidrs, 'task egress');
+  for (const t of taskRunners) scoped(and(t.when, isSet(inp.network.taskEgressCidrs)), () => t.connections.allowToAnyPort(taskEgress));
+
+  scoped(inp.ingress.enabled, () => createIngress(scope, inp, r, apiServer));
+  return { release, apiServer, scheduler, dagProcessor, triggerer, workers, flower, postgres, redis };
+}
+
+function createIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, apiServer: ApiServer): void {
+  const ing = inp.ingress;
+  const certManager = and(ing.certManager, isSet(ing.issuer));
+  kubeObject(scope, 'Ingress', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: r.resourceName('api-server'),
+      labels: r.labels('api-server'),
+      annotations: ingressAnnotations(ing, certManager),
+    },
+    spec: {
+      ingressClassName: when(isSet(ing.className), ing.className),
+      tls: [{ hosts: [ing.host], secretName: ing.tlsSecretName }],
+      rules: [{
+        host: ing.host,
+        http: {
+          paths: [{
+            path: '/',
+            pathType: 'Prefix',
+            backend: { service: { name: apiServer.serviceName, port: { name: 'http' } } },
+          }],
+        },
+      }],
+    },
+  });
+}
+
+/** The Ingress annotations: the user's, then the chart's (cert-manager's issuer, nginx's HTTPS redirect). */
+function ingressAnnotations(ing: ReleaseInputs['ingress'], certManager: Val<boolean>): unknown {
+  const own = {
+    'cert-manager.io/issuer': when(and(certManager, isIssuer(ing.issuerKind)), ing.issuer),
+    'cert-manager.io/cluster-issuer': when(and(certManager, not(isIssuer(ing.issuerKind))), ing.issuer),
+    'nginx.ingress.kubernetes.io/force-ssl-redirect': when(isNginx(ing.className), 'true'),
+  };
+  return annotationsWith(ing.annotations, own);
+}
+
+function isIssuer(kind: Val<string>): Val<boolean> {
+  return eq(kind, 'Issuer');
+}
+
+function isNginx(className: Val<string>): Val<boolean> {
+  return eq(className, 'nginx');
+}
+
+function annotationsWith(user: Val<Record<string, string>>, own: Record<string, unknown>): unknown {
+  return mapWith(user, own);
+}
+
+/** The KubernetesExecutor's task pod: the same hardened pod as every other component. */
+function taskPodTemplate(r: AirflowRelease): Val<string> {
+  const needs = {};
+  const { volumes, mounts } = r.volumes(needs, { dags: true });
+  const spec = securePodSpec({
+    identity: ImageIdentity.AIRFLOW,
+    serviceAccountName: r.resourceName('task'),
+    kubernetesApiAccess: false,
+    restartPolicy: 'Never',
+    imagePullSecrets: r.imagePullSecrets,
+    security: r.security,
+    containers: [{
+      name: 'base',
+      image: r.imageRef,
+      imagePullPolicy: imagePullPolicy(r.image),
+      env: airflowBaseEnv(),
+      volumeMounts: mounts,
+      resources: { defaults: { cpu: '250m', memoryRequestMi: 512, memoryLimitMi: 2048 } },
+      writablePaths: airflowWritablePaths(),
+    }],
+    volumes,
+  });
+  return yamlText('airflow.taskPodTemplate', 'The KubernetesExecutor\'s task pod (pod_template.yaml): hardened like every other pod.',
+    { apiVersion: 'v1', kind: 'Pod', metadata: { labels: r.labels('task') }, spec });
+}
+
