@@ -21,7 +21,7 @@ import { AIRFLOW_HOME } from './config/dags';
 import { Executor } from './config/executor';
 import { GeneratedValue } from './config/secrets';
 import { Val } from './expr/core';
-import { and, eq, isSet, not, or, str } from './expr/ops';
+import { and, condition, eq, isSet, not, or, str } from './expr/ops';
 import { items, kubeObject, mapWith, scoped, when, yamlText } from './expr/tree';
 import { Connections, defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, NetworkPolicySettings, NetworkPort } from './security/network';
 import { ImageIdentity, securePodSpec } from './security/pod-security';
@@ -236,7 +236,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     queues: inp.workers.queues,
     logVolumeSizeMi: inp.workers.logVolumeSizeMi,
   }));
-  const flowerOn = and(celery, inp.flower.enabled);
+  const flowerOn = condition('airflow.flower', 'Flower runs (CeleryExecutor and flower.enabled).', and(celery, inp.flower.enabled));
   const flower = scoped(flowerOn, () => new Flower(scope, 'Flower', {
     release: r,
     settings: inp.flower,
@@ -298,7 +298,8 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
       ],
     },
   ].map((s) => ({ name: s.name, keys: s.keys.filter((k) => k.when !== false) })).filter((s) => s.keys.length > 0);
-  const anyGenerated = or(...generated.flatMap((s) => s.keys.map((k) => k.when)));
+  const anyGenerated = condition('airflow.secretsJob', 'The release generates at least one Secret (the secrets Job runs).',
+    or(...generated.flatMap((s) => s.keys.map((k) => k.when))));
   scoped(anyGenerated, () => new SecretsGenerator(scope, 'SecretsGenerator', { release: r, settings: inp.jobs, secrets: generated }));
 
   // Network: default deny, then one allow per real Airflow 3 connection.
@@ -428,6 +429,6 @@ function taskPodTemplate(r: AirflowRelease): Val<string> {
     volumes,
   });
   return yamlText('airflow.taskPodTemplate', 'The KubernetesExecutor\'s task pod (pod_template.yaml): hardened like every other pod.',
-    { apiVersion: 'v1', kind: 'Pod', metadata: { labels: r.labels('task') }, spec });
+    { apiVersion: 'v1', kind: 'Pod', metadata: { labels: r.podLabels('task') }, spec });
 }
 

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { AIRFLOW_HOME, LOGS_FOLDER } from '../config/dags';
+import { LOGS_FOLDER } from '../config/dags';
 import { Val } from '../expr/core';
-import { items, spread, template } from '../expr/tree';
+import { items, spread } from '../expr/tree';
 import { NetworkPort } from '../security/network';
 import { ContainerSpec, ImageIdentity, ResourceDefaults, WritablePath } from '../security/pod-security';
 import { imagePullPolicy } from './image-spec';
@@ -52,31 +52,6 @@ export function airflowWritablePaths(logSizeMi: Val<number> = 1024): WritablePat
   ];
 }
 
-/** Environment every Airflow container gets (non-secret). */
-export function airflowBaseEnv(): Record<string, string>[] {
-  return [
-    { name: 'AIRFLOW_HOME', value: AIRFLOW_HOME },
-    // The image entrypoint would otherwise probe the database on every start; the init container does it once.
-    { name: 'CONNECTION_CHECK_MAX_COUNT', value: '0' },
-    // Byte-code caches would be written next to the sources on a read-only root.
-    { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-  ];
-}
-
-/**
- * The environment of an Airflow process of `component`: the base settings and the Secrets it needs. A named
- * template in the chart (`airflow.<component>.env`), shared by the process and its init container.
- */
-export function airflowEnv(component: string, release: AirflowRelease, needs: SecretNeeds): unknown[] {
-  return template<Record<string, never>>({
-    name: `airflow.${component}.env`,
-    doc: `The environment of the ${component}'s Airflow processes: base settings, and only the Secrets it needs.`,
-    kind: 'list',
-    params: {},
-    body: () => items<unknown>(...airflowBaseEnv(), ...release.env(needs)),
-  })({});
-}
-
 /** The init container that holds a pod until the metadata schema is current. */
 export function waitForMigrationsContainer(release: AirflowRelease, mounts: unknown[], env: unknown): ContainerSpec {
   return {
@@ -95,7 +70,7 @@ export function waitForMigrationsContainer(release: AirflowRelease, mounts: unkn
 export function airflowWorkload(scope: Construct, id: string, spec: AirflowProcessSpec): Workload {
   const r = spec.release;
   const { volumes, mounts } = r.volumes(spec.needs, { dags: spec.readsDags });
-  const processEnv = airflowEnv(spec.component, r, spec.needs);
+  const processEnv = r.env(spec.needs);
   const container: ContainerSpec = {
     name: spec.component,
     image: r.imageRef,
@@ -146,3 +121,5 @@ export function airflowCliProbe(args: string[], periodSeconds = 60): Record<stri
 export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, timeoutSeconds = 5): Record<string, unknown> {
   return { httpGet: { path, port }, periodSeconds, timeoutSeconds, failureThreshold };
 }
+
+export { airflowBaseEnv } from './airflow-env';

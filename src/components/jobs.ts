@@ -8,7 +8,7 @@ import { items, kubeObject, spread, template, when } from '../expr/tree';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
 import { namespacedRole, serviceAccount } from '../security/rbac';
-import { airflowEnv, airflowWritablePaths, waitForMigrationsContainer } from './airflow-process';
+import { airflowWritablePaths, waitForMigrationsContainer } from './airflow-process';
 import { imagePullPolicy } from './image-spec';
 import { AirflowRelease, SecretNeeds, SecretRef, secretEnv } from './release';
 import { resources } from './workload';
@@ -92,7 +92,7 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
       doc: `The pod template of the ${spec.component} Job (its hash names the Job).`,
       kind: 'map',
       params: {},
-      body: () => ({ metadata: { labels, annotations: spec.annotations }, spec: podSpec }),
+      body: () => ({ metadata: { labels: r.podLabels(spec.component), annotations: spec.annotations }, spec: podSpec }),
     })({});
     this.name = concat(r.resourceName(spec.component), '-', podHash(pod));
     kubeObject(this, 'Resource', {
@@ -116,7 +116,7 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
 
 function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds, args: unknown[], extraEnv: unknown[] = []): { container: ContainerSpec; volumes: unknown[]; mounts: unknown[]; env: unknown[] } {
   const { volumes, mounts } = r.volumes(needs);
-  const env = airflowEnv(name, r, needs);
+  const env = r.env(needs);
   return {
     container: {
       name,
@@ -296,7 +296,7 @@ export class SecretsGenerator extends ReleaseJob {
         imagePullPolicy: imagePullPolicy(r.image),
         command: ['python', '-c', SECRET_GENERATOR_SCRIPT],
         args,
-        env: [{ name: 'GENERATED_LABELS', value: toJson(labels) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+        env: [{ name: 'GENERATED_LABELS', value: toJson(r.podLabels('secrets')) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
         resources: { defaults: resources(50, 64, 256) },
         writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeMi: 16 }],
       },

@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
 import { ContainerImage } from '../config/image';
+import { airflowBaseEnv } from './airflow-env';
 import { AIRFLOW_HOME, DAGS_FOLDER } from '../config/dags';
 import { Executor } from '../config/executor';
 import { Val } from '../expr/core';
-import { add, and, concat, ifElse, isSet, sha256 as sha256Of, str } from '../expr/ops';
-import { items, mapWith, template, when } from '../expr/tree';
+import { add, and, concat, ifElse, isSet, named, sha256 as sha256Of, str } from '../expr/ops';
+import { items, mapWith, spread, template, when } from '../expr/tree';
 import { NetworkPolicySettings } from '../security/network';
 import { PodSecurity } from '../security/pod-security';
 import { imageReference, imageVersion, ImageSpec } from './image-spec';
@@ -166,6 +167,14 @@ export class AirflowRelease {
     return this.labelsTemplate({ component, image });
   }
 
+  /**
+   * Labels of a component's pods: its selector labels, the version of its image, part-of. Not who manages them (a
+   * chart and the constructs then render the same pods, and a Job's name, the hash of its pod, is the same in both).
+   */
+  public podLabels(component: string, image: ImageSpec = this.image): Record<string, string> {
+    return this.podLabelsTemplate({ component, image });
+  }
+
   /** The Airflow image reference. */
   public get imageRef(): Val<string> {
     return imageReference(this.image);
@@ -181,32 +190,54 @@ export class AirflowRelease {
     return checksum(this.configText);
   }
 
-  /** Environment for an Airflow process: only the Secrets it needs, never a value inline. */
+  /** Environment for an Airflow process: the base settings and only the Secrets it needs, never a value inline. */
   public env(needs: SecretNeeds): unknown[] {
+    const t = this.envTemplates;
+    return items<unknown>(
+      spread(t.base({})),
+      when(needs.database ?? false, spread(t.database({}))),
+      when(needs.fernetKey ?? false, spread(t.fernetKey({}))),
+      when(needs.jwtSecret ?? false, spread(t.jwtSecret({}))),
+      when(needs.apiSecretKey ?? false, spread(t.apiSecretKey({}))),
+      when(needs.broker ?? false, spread(t.broker({}))),
+    );
+  }
+
+  private envTemplatesCache?: ReturnType<AirflowRelease['makeEnvTemplates']>;
+
+  /** The environment blocks (named templates in the chart: `airflow.env`, `airflow.env.database`, ...). */
+  private get envTemplates() {
+    return this.envTemplatesCache ??= this.makeEnvTemplates();
+  }
+
+  private makeEnvTemplates() {
+    const block = (name: string, doc: string, body: () => unknown[]) =>
+      template<Record<string, never>>({ name, doc, kind: 'list', params: {}, body });
     const db = this.database;
     const b = this.broker;
-    const dbCa = ifElse(db.caCertificate.present, concat(`&sslrootcert=${SECRET_DIR}/database-ca/`, db.caCertificate.key), '');
-    const redisCa = ifElse(b.caCertificate.present, concat(`&ssl_ca_certs=${SECRET_DIR}/redis-ca/`, b.caCertificate.key), '');
-    const tlsQuery = ifElse(b.tls, concat('?ssl_cert_reqs=required', redisCa), '');
-    const scheme = ifElse(b.tls, 'rediss', 'redis');
-    const brokerUrl = (index: Val<number>) => concat(scheme, '://:$(AIRFLOW_REDIS_PASSWORD)@', b.host, ':', b.port, '/', index, tlsQuery);
-    const database = needs.database ?? false;
-    const broker = needs.broker ?? false;
-    return items<unknown>(
-      when(database, secretEnv('AIRFLOW_DB_PASSWORD', db.password)),
-      // Kubernetes expands $(AIRFLOW_DB_PASSWORD) at container start; the manifest holds only the reference.
-      when(database, {
-        name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN',
-        value: concat('postgresql+psycopg2://', db.user, ':$(AIRFLOW_DB_PASSWORD)@', db.host, ':', db.port, '/', db.database, '?sslmode=', db.sslMode, dbCa),
-      }),
-      when(needs.fernetKey ?? false, secretEnv('AIRFLOW__CORE__FERNET_KEY', this.secrets.fernetKey)),
-      when(needs.jwtSecret ?? false, secretEnv('AIRFLOW__API_AUTH__JWT_SECRET', this.secrets.jwtSecret)),
-      when(needs.apiSecretKey ?? false, secretEnv('AIRFLOW__API__SECRET_KEY', this.secrets.apiSecretKey)),
-      when(broker, secretEnv('AIRFLOW_REDIS_PASSWORD', b.password)),
-      when(broker, { name: 'AIRFLOW__CELERY__BROKER_URL', value: brokerUrl(b.databaseIndex) }),
-      // Results in Redis too, so Celery workers never hold database credentials (see README).
-      when(broker, { name: 'AIRFLOW__CELERY__RESULT_BACKEND', value: brokerUrl(add(b.databaseIndex, 1)) }),
-    );
+    const dbUrl = named('airflow.databaseUrl', 'The SQLAlchemy URL of the metadata database; Kubernetes puts the password in at container start.',
+      concat('postgresql+psycopg2://', db.user, ':$(AIRFLOW_DB_PASSWORD)@', db.host, ':', db.port, '/', db.database, '?sslmode=', db.sslMode,
+        ifElse(db.caCertificate.present, concat(`&sslrootcert=${SECRET_DIR}/database-ca/`, db.caCertificate.key), '')));
+    const brokerUrl = (index: Val<number>) => concat(ifElse(b.tls, 'rediss', 'redis'), '://:$(AIRFLOW_REDIS_PASSWORD)@', b.host, ':', b.port, '/', index,
+      ifElse(b.tls, concat('?ssl_cert_reqs=required',
+        ifElse(b.caCertificate.present, concat(`&ssl_ca_certs=${SECRET_DIR}/redis-ca/`, b.caCertificate.key), '')), ''));
+    return {
+      base: block('airflow.env', 'The environment every Airflow container gets (no secret).', () => airflowBaseEnv()),
+      database: block('airflow.env.database', 'The metadata database: its password from its Secret, and the connection URL.', () => [
+        secretEnv('AIRFLOW_DB_PASSWORD', db.password),
+        // Kubernetes expands $(AIRFLOW_DB_PASSWORD) at container start; the manifest holds only the reference.
+        { name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', value: dbUrl },
+      ]),
+      fernetKey: block('airflow.env.fernetKey', 'The Fernet key encrypting connections and variables.', () => [secretEnv('AIRFLOW__CORE__FERNET_KEY', this.secrets.fernetKey)]),
+      jwtSecret: block('airflow.env.jwtSecret', 'The key signing the API\'s JWTs.', () => [secretEnv('AIRFLOW__API_AUTH__JWT_SECRET', this.secrets.jwtSecret)]),
+      apiSecretKey: block('airflow.env.apiSecretKey', '[api] secret_key: signs UI sessions and requests to the log servers.', () => [secretEnv('AIRFLOW__API__SECRET_KEY', this.secrets.apiSecretKey)]),
+      broker: block('airflow.env.broker', 'The Celery broker and result backend (Redis): its password from its Secret, and the URLs.', () => [
+        secretEnv('AIRFLOW_REDIS_PASSWORD', b.password),
+        { name: 'AIRFLOW__CELERY__BROKER_URL', value: named('airflow.brokerUrl', 'The Celery broker URL (Redis).', brokerUrl(b.databaseIndex)) },
+        // Results in Redis too, so Celery workers never hold database credentials (see README).
+        { name: 'AIRFLOW__CELERY__RESULT_BACKEND', value: named('airflow.resultBackendUrl', 'The Celery result backend URL (the next Redis database).', brokerUrl(add(b.databaseIndex, 1))) },
+      ]),
+    };
   }
 
   /** Volumes an Airflow pod needs for the given Secrets and DAGs (config, CA certificates, DAG claim). */
@@ -243,6 +274,17 @@ export class AirflowRelease {
       'app.kubernetes.io/name': 'airflow',
       'app.kubernetes.io/instance': this.name,
       'app.kubernetes.io/component': p.component,
+    }),
+  });
+
+  private readonly podLabelsTemplate = template<{ component: Val<string>; image: ImageSpec }>({
+    name: 'airflow.podLabels',
+    doc: 'Labels of a component\'s pods: its selector labels and the version of its image.',
+    kind: 'map',
+    params: { component: 'string', image: 'map' },
+    body: (p) => mapWith(this.selectorLabelsTemplate({ component: p.component }), {
+      'app.kubernetes.io/version': imageVersion(p.image),
+      'app.kubernetes.io/part-of': 'airflow',
     }),
   });
 

@@ -147,6 +147,7 @@ export function workloadSettings(prop: string, o: WorkloadOptions, replicas: num
 const SPREAD_ACROSS_NODES: OpDef = {
   name: 'affinity',
   kind: 'map',
+  yamlText: true,
   evaluate: (w: { affinity: Record<string, unknown>; replicas: number | undefined }, _component: string, selector: Record<string, string>) => {
     const affinity = w.affinity ?? {};
     if ((w.replicas !== undefined && w.replicas !== null && !(w.replicas > 1)) || 'podAntiAffinity' in affinity) return affinity;
@@ -261,7 +262,7 @@ export class Workload extends Construct implements INetworkEndpoint {
     const own = spec.podAnnotations ?? {};
     const template = {
       metadata: {
-        labels: mapWith(labels, {}, o.podLabels),
+        labels: mapWith(r.podLabels(spec.component, spec.image), {}, o.podLabels),
         // The chart's annotations (checksums) and the user's, which may not set checksum/*.
         annotations: Object.keys(own).length ? mapWith(undefined, own, o.podAnnotations) : nonEmptyMap(o.podAnnotations),
       },

@@ -49,6 +49,8 @@ export interface GoContext {
   readonly params?: string;
   /** Expressions of the enclosing range items, outermost first. */
   readonly items: string[];
+  /** Values path `.` stands for (inside `with .Values.<dot>`). */
+  readonly dot?: string;
 }
 
 export const TOP: GoContext = { root: '.', items: [] };
@@ -71,6 +73,7 @@ export class Ref<T = unknown> extends Expr<T> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(path)) throw new Error(`internal: bad values path '${path}'`);
   }
   public go(ctx: GoContext): string {
+    if (ctx.dot !== undefined && this.path.startsWith(`${ctx.dot}.`)) return `.${this.path.slice(ctx.dot.length + 1)}`;
     return `${ctx.root === '.' ? '' : ctx.root}.Values.${this.path}`;
   }
   public evaluate(env: Env): unknown {
@@ -139,6 +142,8 @@ export interface OpDef {
   readonly go: (args: unknown[], operand: (x: unknown) => string, ctx: GoContext) => string;
   /** Named templates the Go text includes (name -> full `define` text). */
   readonly defines?: Record<string, string>;
+  /** The Go text yields a map or list as YAML text (an `include`), parsed back with fromYaml where data is needed. */
+  readonly yamlText?: boolean;
 }
 
 /** An operator applied to arguments of which at least one is an expression. */
@@ -148,6 +153,10 @@ export class Op<T = unknown> extends Expr<T> {
   }
   public go(ctx: GoContext): string {
     return this.def.go(this.args, (x) => operand(x, ctx), ctx);
+  }
+  public goData(ctx: GoContext): string {
+    if (this.def.yamlText) return `${this.go(ctx)} | ${this.kind === 'list' ? 'fromYamlArray' : 'fromYaml'}`;
+    return this.go(ctx);
   }
   public evaluate(env: Env): unknown {
     return this.def.evaluate(...this.args.map((a) => evaluate(a, env)));
@@ -176,6 +185,25 @@ export class NamedCondition extends Expr<boolean> {
       `{{- if ${goPipeline(this.body, TOP)} -}}true{{- end -}}`,
       '{{- end }}',
     ].join('\n');
+  }
+}
+
+/**
+ * A value with a name: printed as `include "<name>" .` and defined once in _helpers.tpl (e.g. the name of a Secret
+ * that is the user's or generated), so that a value used in several places is written once.
+ */
+export class NamedValue<T = unknown> extends Expr<T> {
+  constructor(public readonly name: string, public readonly doc: string, public readonly body: Val<T>) {
+    super(isExpr(body) ? body.kind : kindOf(body));
+  }
+  public go(ctx: GoContext): string {
+    return `include ${JSON.stringify(this.name)} ${ctx.root}`;
+  }
+  public goData(ctx: GoContext): string {
+    return this.kind === 'int' ? `int64 (${this.go(ctx)})` : this.go(ctx);
+  }
+  public evaluate(env: Env): unknown {
+    return evaluate(this.body, env);
   }
 }
 
@@ -213,7 +241,8 @@ export function goLiteral(v: unknown): string {
   }
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return v.length ? `(list ${v.map(goLiteral).join(' ')})` : 'list';
-  return Object.keys(v).length ? `(dict ${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)} ${goLiteral(x)}`).join(' ')})` : 'dict';
+  const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+  return entries.length ? `(dict ${entries.map(([k, x]) => `${JSON.stringify(k)} ${goLiteral(x)}`).join(' ')})` : 'dict';
 }
 
 /** A value as a Go operand: parenthesized unless it is a single term. */
@@ -224,7 +253,7 @@ export function operand(x: unknown, ctx: GoContext): string {
   }
   if (Array.isArray(x) && !isLiteral(x)) return x.length ? `(list ${x.map((y) => operand(y, ctx)).join(' ')})` : 'list';
   if (x && typeof x === 'object' && !isLiteral(x)) {
-    return `(dict ${Object.entries(x).map(([k, y]) => `${JSON.stringify(k)} ${operand(y, ctx)}`).join(' ')})`;
+    return `(dict ${Object.entries(x).filter(([, y]) => y !== undefined).map(([k, y]) => `${JSON.stringify(k)} ${operand(y, ctx)}`).join(' ')})`;
   }
   return goLiteral(x);
 }

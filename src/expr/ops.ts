@@ -4,7 +4,7 @@
  * text/template semantics), and test/expr/ops.test.ts checks the two against the real helm binary on generated inputs.
  */
 import { createHash } from 'crypto';
-import { apply, Expr, isExpr, kindOf, Kind, NamedCondition, OpDef, truthy, Val } from './core';
+import { apply, Expr, GoContext, isExpr, kindOf, Kind, NamedCondition, NamedValue, Op, OpDef, truthy, Val } from './core';
 
 /** Operands that must be real booleans for Go (`ternary`): a named condition prints "true" or "". */
 function boolOperand(x: unknown, operand: (x: unknown) => string): string {
@@ -15,6 +15,11 @@ function boolOperand(x: unknown, operand: (x: unknown) => string): string {
 /** Operands compared as integers: values files give float64, template literals int; int64 makes them comparable. */
 function intOperand(x: unknown, operand: (x: unknown) => string): string {
   return isExpr(x) && x.kind === 'int' ? `(int64 ${operand(x)})` : operand(x);
+}
+
+/** An argument that starts a pipeline (`x | f`): a pipeline chains, so an expression needs no parentheses. */
+function pipeline(x: unknown, operand: (x: unknown) => string, ctx: GoContext): string {
+  return isExpr(x) ? x.goData(ctx) : operand(x);
 }
 
 /** Go's `%v`/toString of a scalar as the chart prints it (integers without exponent). */
@@ -35,7 +40,7 @@ const CONCAT: OpDef = {
     const args: string[] = [];
     for (const p of parts) {
       if (!isExpr(p)) { format += goString(p).replace(/%/g, '%%'); continue; }
-      if (p.kind === 'int') { format += '%d'; args.push(`(int64 ${operand(p)})`); } else { format += '%s'; args.push(operand(p)); }
+      if (p.kind === 'int') { format += '%d'; args.push(`(int64 ${operand(p)})`); } else if (p.kind === 'bool') { format += '%t'; args.push(operand(p)); } else { format += '%s'; args.push(operand(p)); }
     }
     return `printf ${JSON.stringify(format)} ${args.join(' ')}`;
   },
@@ -44,7 +49,8 @@ const CONCAT: OpDef = {
 /** String concatenation (integers printed in decimal). */
 export function concat(...parts: Val<string | number>[]): Val<string> {
   const merged: Val<string | number>[] = [];
-  for (const p of parts) {
+  const flat = parts.flatMap((p) => (p instanceof Op && p.def.name === 'concat' ? p.args as Val<string | number>[] : [p]));
+  for (const p of flat) {
     const last = merged[merged.length - 1];
     if (!isExpr(p) && merged.length && !isExpr(last)) merged[merged.length - 1] = goString(last) + goString(p);
     else merged.push(p);
@@ -112,8 +118,18 @@ export function or(...cs: Val<boolean>[]): Val<boolean> {
   return apply(OR, rest);
 }
 
-/** Logical not. */
+/** Logical not (`not (eq a b)` is written `ne a b`, `not (not (empty x))` is `empty x`, and so on). */
 export function not(c: Val<boolean>): Val<boolean> {
+  if (c instanceof Op) {
+    const [a, b] = c.args;
+    switch (c.def.name) {
+      case 'not': return a as Val<boolean>;
+      case 'eq': return apply(NE, [a, b]);
+      case 'ne': return apply(EQ, [a, b]);
+      case 'nonEmpty': return apply(EMPTY, [a]);
+      case 'empty': return apply(NON_EMPTY, [a]);
+    }
+  }
   return apply(NOT, [c]);
 }
 
@@ -134,7 +150,7 @@ const DEFAULT: OpDef = {
   name: 'default',
   kind: (args) => kindOf(args[0]),
   evaluate: (a, b) => (truthy(a) ? a : b),
-  go: ([a, b], operand) => `${operand(a)} | default ${operand(b)}`,
+  go: ([a, b], operand, ctx) => `${pipeline(a, operand, ctx)} | default ${operand(b)}`,
 };
 
 /** `a` unless it is empty (Go's notion: "", 0, false, empty list or map), else `b`. */
@@ -144,13 +160,17 @@ export function orDefault<T>(a: Val<T>, b: Val<T>): Val<T> {
 
 const ADD: OpDef = {
   name: 'add', kind: 'int',
-  evaluate: (a, b) => Math.trunc(a as number) + Math.trunc(b as number),
-  go: ([a, b], operand) => `add ${operand(a)} ${operand(b)}`,
+  evaluate: (...xs) => xs.reduce<number>((s, x) => s + Math.trunc(x as number), 0),
+  go: (xs, operand) => `add ${xs.map((x) => operand(x)).join(' ')}`,
 };
 
-/** Integer sum. */
-export function add(a: Val<number>, b: Val<number>): Val<number> {
-  return apply(ADD, [a, b]);
+/** Integer sum (literal terms added up, nested sums flattened). */
+export function add(...xs: Val<number>[]): Val<number> {
+  const flat = xs.flatMap((x) => (x instanceof Op && x.def.name === 'add' ? x.args as Val<number>[] : [x]));
+  const literal = flat.filter((x) => !isExpr(x)).reduce<number>((s, x) => s + (x as number), 0);
+  const exprs = flat.filter(isExpr);
+  if (exprs.length === 0) return literal;
+  return apply(ADD, literal === 0 ? exprs : [...exprs, literal]);
 }
 
 const JOIN: OpDef = {
@@ -167,7 +187,7 @@ export function join(list: Val<(string | number)[]>, sep: string): Val<string> {
 const SHA256: OpDef = {
   name: 'sha256sum', kind: 'string',
   evaluate: (s) => createHash('sha256').update(String(s)).digest('hex'),
-  go: ([s], operand) => `${operand(s)} | sha256sum`,
+  go: ([s], operand, ctx) => `${pipeline(s, operand, ctx)} | sha256sum`,
 };
 
 /** Hex SHA-256 of a string. */
@@ -184,6 +204,38 @@ const NON_EMPTY: OpDef = {
 /** Whether a value is set: a non-empty string, list or map, true, or a non-zero number. */
 export function isSet(x: Val<unknown>): Val<boolean> {
   return apply(NON_EMPTY, [x]);
+}
+
+const EMPTY: OpDef = {
+  name: 'empty', kind: 'bool',
+  evaluate: (x) => !truthy(x),
+  go: ([x], operand) => `empty ${operand(x)}`,
+};
+
+/** Whether a value is unset: "", an empty list or map, false, 0 or null. */
+export function isEmpty(x: Val<unknown>): Val<boolean> {
+  return apply(EMPTY, [x]);
+}
+
+/** A value under a name (a named template in the chart, so that it is written once); a literal as it is. */
+export function named<T>(name: string, doc: string, v: Val<T>): Val<T> {
+  return isExpr(v) ? new NamedValue<T>(name, doc, v) : v;
+}
+
+/** A condition under a name (`include "<name>" .` in the chart); a literal as it is. */
+export function condition(name: string, doc: string, c: Val<boolean>): Val<boolean> {
+  return isExpr(c) ? new NamedCondition(name, doc, c) : c;
+}
+
+const MEBIBYTES: OpDef = {
+  name: 'mebibytes', kind: 'int',
+  evaluate: (q) => parseInt(String(q).replace(/Mi$/, ''), 10),
+  go: ([q], operand) => `trimSuffix "Mi" ${operand(q)} | int`,
+};
+
+/** MiB of a quantity written `<n>Mi`. */
+export function mebibytes(q: Val<string>): Val<number> {
+  return apply(MEBIBYTES, [q]);
 }
 
 /** JSON as Go's encoding/json (so sprig's toJson) writes it: map keys sorted bytewise, `<>&` and U+2028/9 escaped. */

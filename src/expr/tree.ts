@@ -7,7 +7,7 @@
 import { ApiObject } from 'cdk8s';
 import { stringify } from 'yaml';
 import { Construct } from 'constructs';
-import { Env, evaluate as evaluateValue, Expr, GoContext, isExpr, Item, Kind, NamedCondition, Op, operand, Param, ReleaseField, Ref, truthy, Val } from './core';
+import { Env, evaluate as evaluateValue, Expr, GoContext, isExpr, Item, Kind, NamedCondition, NamedValue, Op, operand, Param, ReleaseField, Ref, truthy, Val } from './core';
 
 /** A value present only when `cond` holds (or `otherwise` when it does not). */
 export class When<T = unknown> {
@@ -33,6 +33,18 @@ export const SPREAD = Symbol('spread');
 /** Items that flatten into the enclosing list (what {@link each} and {@link spread} give for literal lists). */
 class Group<T> {
   constructor(public readonly items: T[]) {}
+}
+
+/** Several items of a list that share one condition (printed in one `if` block). */
+export class ItemGroup {
+  constructor(public readonly items: unknown[]) {}
+}
+
+/** Items present only when `cond` holds, in one `if` block in the chart (for {@link items}). */
+export function whenAll<T>(cond: Val<boolean>, ...xs: (T | undefined)[]): T | undefined {
+  const list = items<T>(...xs);
+  if (!isExpr(cond)) return cond ? (new Group<T>(list) as unknown as T) : undefined;
+  return new When(cond, new ItemGroup(list)) as unknown as T;
 }
 
 /** A value, or `otherwise` (default: absent) when `cond` does not hold. */
@@ -137,8 +149,12 @@ export interface TemplateDef<P extends Record<string, unknown>> {
 
 /** A use of a named template: `include "<name>" (dict "root" . <params>)`. */
 export class Include extends Expr<unknown> {
+  /** Conditions in effect where it is used (what its body may take for granted). */
+  public readonly conditions: Expr<boolean>[];
+
   constructor(public readonly def: TemplateDef<any>, public readonly args: Record<string, unknown>) {
     super(def.kind);
+    this.conditions = currentConditions();
   }
   public go(ctx: GoContext): string {
     const names = Object.keys(this.def.params);
@@ -158,7 +174,7 @@ export class Include extends Expr<unknown> {
   public usesRoot(): boolean {
     let uses = false;
     walkExprs(this.body(), (e) => {
-      if (e instanceof Ref || e instanceof ReleaseField || e instanceof NamedCondition || (e instanceof Include && e.usesRoot())) uses = true;
+      if (e instanceof Ref || e instanceof ReleaseField || e instanceof NamedCondition || e instanceof NamedValue || (e instanceof Include && e.usesRoot())) uses = true;
     });
     return uses;
   }
@@ -167,10 +183,16 @@ export class Include extends Expr<unknown> {
     const v = evaluateTree(this.body(), { ...env, params });
     return this.kind === 'string' && typeof v !== 'string' ? yamlOf(v) : v;
   }
-  /** The body with parameter nodes, as printed in the `define`. */
+  /** The body with parameter nodes, as printed in the `define` (built as in an emission: templates inside stay includes). */
   public body(): unknown {
     const params = Object.fromEntries(Object.entries(this.def.params).map(([n, k]) => [n, new Param(n, k as Kind)]));
-    return this.def.body(params);
+    if (EmitContext.current) return this.def.body(params);
+    EmitContext.current = new EmitContext();
+    try {
+      return this.def.body(params);
+    } finally {
+      EmitContext.current = undefined;
+    }
   }
 }
 
@@ -267,7 +289,10 @@ export function evaluateTree(node: unknown, env: Env): unknown {
     if (isExpr(n)) return n.evaluate(e);
     if (Array.isArray(n)) {
       const out: unknown[] = [];
-      for (const x of n) {
+      for (const y of n) {
+        const x = y instanceof When && y.then instanceof ItemGroup ? (truthy(y.cond.evaluate(e)) ? y.then : undefined) : y;
+        if (x === undefined) continue;
+        if (x instanceof ItemGroup) { out.push(...(visit(x.items, e) as unknown[])); continue; }
         if (x instanceof Spread) { out.push(...((x.value.evaluate(e) as unknown[]) ?? [])); continue; }
         if (x instanceof Range) {
           for (const item of ((x.list.evaluate(e) as unknown[]) ?? [])) out.push(visit(x.body, { ...e, items: [...(e.items ?? []), item] }));
@@ -298,6 +323,7 @@ export function evaluateTree(node: unknown, env: Env): unknown {
 export function walkExprs(x: unknown, f: (e: Expr) => void): void {
   if (x === undefined || x === null) return;
   if (x instanceof When) { walkExprs(x.cond, f); walkExprs(x.then, f); walkExprs(x.otherwise, f); return; }
+  if (x instanceof ItemGroup) { walkExprs(x.items, f); return; }
   if (x instanceof Spread) { walkExprs(x.value, f); return; }
   if (x instanceof Range) { walkExprs(x.list, f); walkExprs(x.body, f); return; }
   if (isExpr(x)) {
@@ -305,7 +331,7 @@ export function walkExprs(x: unknown, f: (e: Expr) => void): void {
     if (x instanceof Op) x.args.forEach((a) => walkExprs(a, f));
     if (x instanceof Include) Object.values(x.args).forEach((a) => walkExprs(a, f));
     if (x instanceof NonEmpty) walkExprs(x.value, f);
-    if (x instanceof NamedCondition) walkExprs(x.body, f);
+    if (x instanceof NamedCondition || x instanceof NamedValue) walkExprs(x.body, f);
     return;
   }
   if (Array.isArray(x)) { x.forEach((y) => walkExprs(y, f)); return; }

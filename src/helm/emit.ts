@@ -1,285 +1,227 @@
-import { CFG_PLACEHOLDER, CFG_SUM_PLACEHOLDER, CONFIG_KIND, JOB_HASH_PLACEHOLDER } from './generator';
-import { cond } from '../values/model';
-import { Expr, ListItem, MapEntry, nonEmpty, TNode } from './tree';
-
 /**
- * Writes a template tree as Helm template text. Conditions become `{{- if }}` blocks, values become
- * `{{ ... }}` actions with a printing pipeline per type, passed-through YAML becomes `toYaml | nindent`.
- * Literal text is JSON-quoted (valid YAML) and every `{{` in it is escaped, so Airflow's own Jinja survives.
+ * Emits the chart's templates: composes the release from the values (src/values/inputs.ts) while recording every
+ * object with the conditions it was created under, then prints each object into
+ * `templates/<component>/<kind>.yaml` and every named template, condition and value it uses into `_helpers.tpl`
+ * (or into the one file that uses it).
  */
+import { App, Chart, Lazy } from 'cdk8s';
+import { composeRelease, ReleaseParts } from '../compose';
+import { Expr, GoContext, isExpr, NamedCondition, NamedValue, Op, OpDef, ReleaseField, TOP } from '../expr/core';
+import { EmitContext, EmittedObject, Include } from '../expr/tree';
+import { inputsFromValues } from '../values/inputs';
+import { TemplateWriter } from './print';
+import { printText } from './text';
+import { apiServerTest } from './test-pod';
 
-const pad = (n: number) => ' '.repeat(n);
-
-/** Escapes Go-template delimiters in literal text. */
-export function escapeTemplate(s: string): string {
-  return s.replace(/\{\{/g, '{{ "{{" }}');
-}
-
-/** A literal string as a YAML (JSON) double-quoted scalar, template-safe. */
-function quote(s: string): string {
-  return escapeTemplate(JSON.stringify(s));
-}
-
-const KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
-const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~)$/i;
-
-function key(k: string): string {
-  return KEY.test(k) && !RESERVED.test(k) ? k : quote(k);
-}
-
-/** An expression printed as a scalar of its type. */
-function scalarExpr(e: Expr): string {
-  switch (e.type) {
-    case 'string': return `{{ ${e.helm} | toJson }}`;
-    case 'integer': return `{{ ${e.helm} | int64 }}`;
-    case 'boolean': return `{{ ${e.helm} }}`;
-    default: throw new Error(`internal: ${e.helm} is not a scalar`);
-  }
-}
-
-/** An expression printed inside a double-quoted string. */
-function inStringExpr(e: Expr): string {
-  if (e.helm.startsWith('$.Release.')) return `{{ ${e.helm} }}`;
-  return `{{ include "airflow.inline" (${e.helm}) }}`;
-}
-
-/** The inline YAML text of a scalar node, or undefined when the node needs lines of its own. */
-function inline(node: TNode): string | undefined {
-  switch (node.t) {
-    case 'lit':
-      if (node.v === CFG_PLACEHOLDER) return '{{ include "airflow.config.cfg" $ | toJson }}';
-      if (node.v === CFG_SUM_PLACEHOLDER) return '{{ include "airflow.config.cfg" $ | sha256sum | quote }}';
-      return typeof node.v === 'string' ? quote(node.v) : JSON.stringify(node.v);
-    case 'str':
-      return `"${node.parts.map((p) => (typeof p === 'string' ? escapeTemplate(JSON.stringify(p).slice(1, -1)) : inStringExpr(p))).join('')}"`;
-    case 'expr':
-      return node.e.type === 'yaml' ? undefined : scalarExpr(node.e);
-    case 'switch': {
-      const branches = [...node.cases.map((c) => inline(c.node)), inline(node.otherwise)];
-      if (branches.some((b) => b === undefined)) return undefined;
-      let out = '';
-      node.cases.forEach((c, i) => { out += `{{ ${i === 0 ? 'if' : 'else if'} ${c.when.helm} }}${branches[i]}`; });
-      return `${out}{{ else }}${branches[branches.length - 1]}{{ end }}`;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** Emits lines into a buffer. */
-export class TemplateWriter {
-  public readonly lines: string[] = [];
-  /** Named templates (`define`) the objects need, e.g. Job pod templates. */
-  public readonly defines: string[] = [];
-
-  public map(node: TNode, indent: number): void {
-    if (node.t !== 'map') throw new Error(`internal: expected a map, got ${node.t}`);
-    for (const e of node.entries) this.entry(e, indent);
-  }
-
-  private guarded(when: { helm: string } | undefined, indent: number, body: () => void): void {
-    if (!when) { body(); return; }
-    this.lines.push(`${pad(indent)}{{- if ${when.helm} }}`);
-    body();
-    this.lines.push(`${pad(indent)}{{- end }}`);
-  }
-
-  private entry(e: MapEntry, indent: number): void {
-    const ne = 'spread' in e || !e.omitEmpty ? undefined : nonEmpty(e.node);
-    this.guarded(e.when && ne ? cond.and(e.when, ne) : e.when ?? ne, indent, () => {
-      if ('spread' in e) {
-        this.lines.push(`${pad(indent)}{{- with ${e.spread.helm} }}`, `${pad(indent)}{{- toYaml . | nindent ${indent} }}`, `${pad(indent)}{{- end }}`);
-      } else {
-        this.keyValue(e.key, e.node, indent);
-      }
-    });
-  }
-
-  /** A map or list whose every entry is conditional prints `{}` / `[]` when none holds (not YAML's null). */
-  private orEmpty(node: TNode, indent: number, empty: string, body: () => void): void {
-    const ne = nonEmpty(node);
-    if (!ne) { body(); return; }
-    this.lines.push(`${pad(indent)}{{- if ${ne.helm} }}`);
-    body();
-    this.lines.push(`${pad(indent)}{{- else }}`, `${pad(indent)}${empty}`, `${pad(indent)}{{- end }}`);
-  }
-
-  private keyValue(k: string, node: TNode, indent: number): void {
-    const text = inline(node);
-    if (text !== undefined) { this.lines.push(`${pad(indent)}${key(k)}: ${text}`); return; }
-    switch (node.t) {
-      case 'map':
-        if (node.entries.length === 0) { this.lines.push(`${pad(indent)}${key(k)}: {}`); return; }
-        this.orEmpty(node, indent, `${key(k)}: {}`, () => {
-          this.lines.push(`${pad(indent)}${key(k)}:`);
-          this.map(node, indent + 2);
-        });
-        return;
-      case 'list':
-        if (node.items.length === 0) { this.lines.push(`${pad(indent)}${key(k)}: []`); return; }
-        this.orEmpty(node, indent, `${key(k)}: []`, () => {
-          this.lines.push(`${pad(indent)}${key(k)}:`);
-          this.list(node, indent + 2);
-        });
-        return;
-      case 'expr':
-        this.lines.push(`${pad(indent)}${key(k)}:`, `${pad(indent + 2)}{{- ${yamlPipeline(node.e)} | nindent ${indent + 2} }}`);
-        return;
-      case 'yamlText':
-        this.lines.push(`${pad(indent)}${key(k)}: |`);
-        this.map(node.node, indent + 2);
-        return;
-      case 'switch':
-        node.cases.forEach((c, i) => {
-          this.lines.push(`${pad(indent)}{{- ${i === 0 ? 'if' : 'else if'} ${c.when.helm} }}`);
-          this.keyValue(k, c.node, indent);
-        });
-        this.lines.push(`${pad(indent)}{{- else }}`);
-        this.keyValue(k, node.otherwise, indent);
-        this.lines.push(`${pad(indent)}{{- end }}`);
-        return;
-      default:
-        throw new Error(`internal: cannot emit ${node.t} under ${k}`);
-    }
-  }
-
-  public list(node: TNode, indent: number): void {
-    if (node.t !== 'list') throw new Error(`internal: expected a list, got ${node.t}`);
-    for (const it of node.items) this.item(it, indent);
-  }
-
-  private item(it: ListItem, indent: number): void {
-    this.guarded(it.when, indent, () => {
-      if ('spread' in it) {
-        this.lines.push(`${pad(indent)}{{- with ${it.spread.helm} }}`, `${pad(indent)}{{- toYaml . | nindent ${indent} }}`, `${pad(indent)}{{- end }}`);
-      } else if ('range' in it) {
-        this.lines.push(`${pad(indent)}{{- range $item := ${it.range.helm} }}`);
-        this.element(it.item, indent);
-        this.lines.push(`${pad(indent)}{{- end }}`);
-      } else {
-        this.element(it.node, indent);
-      }
-    });
-  }
-
-  private element(node: TNode, indent: number): void {
-    const text = inline(node);
-    if (text !== undefined) { this.lines.push(`${pad(indent)}- ${text}`); return; }
-    switch (node.t) {
-      case 'map': {
-        const [first, ...rest] = node.entries;
-        const firstInline = first && !('spread' in first) && !first.when ? inline(first.node) : undefined;
-        if (first && !('spread' in first) && !first.when && firstInline !== undefined) {
-          this.lines.push(`${pad(indent)}- ${key(first.key)}: ${firstInline}`);
-          this.map({ t: 'map', entries: rest }, indent + 2);
-        } else {
-          this.orEmpty(node, indent, '- {}', () => {
-            this.lines.push(`${pad(indent)}-`);
-            this.map(node, indent + 2);
-          });
-        }
-        return;
-      }
-      case 'list':
-        this.orEmpty(node, indent, '- []', () => {
-          this.lines.push(`${pad(indent)}-`);
-          this.list(node, indent + 2);
-        });
-        return;
-      case 'expr':
-        this.lines.push(`${pad(indent)}-`, `${pad(indent + 2)}{{- ${yamlPipeline(node.e)} | nindent ${indent + 2} }}`);
-        return;
-      case 'switch':
-        node.cases.forEach((c, i) => {
-          this.lines.push(`${pad(indent)}{{- ${i === 0 ? 'if' : 'else if'} ${c.when.helm} }}`);
-          this.element(c.node, indent);
-        });
-        this.lines.push(`${pad(indent)}{{- else }}`);
-        this.element(node.otherwise, indent);
-        this.lines.push(`${pad(indent)}{{- end }}`);
-        return;
-      default:
-        throw new Error(`internal: cannot emit a ${node.t} list element`);
-    }
-  }
-}
-
-/** Expressions of type yaml print with toYaml; pre-rendered YAML (an include) prints as it is. */
-function yamlPipeline(e: Expr): string {
-  return e.helm.startsWith('include ') ? e.helm : `toYaml ${e.helm}`;
-}
-
-/** An object of the template tree with what the emitter needs to place it. */
-export interface EmittedObject {
-  readonly kind: string;
-  readonly component: string;
+/** One file of the chart's templates. */
+export interface TemplateFile {
+  readonly path: string;
   readonly text: string;
-  readonly defines: string[];
 }
 
-function literalAt(node: TNode, ...path: string[]): string | undefined {
-  let n: TNode | undefined = node;
-  for (const k of path) {
-    if (!n || n.t !== 'map') return undefined;
-    const e = n.entries.find((x) => !('spread' in x) && x.key === k) as { node: TNode } | undefined;
-    n = e?.node;
-  }
-  return n && n.t === 'lit' && typeof n.v === 'string' ? n.v : undefined;
+/** A named template of any sort, as written in a `define`. */
+interface Definition {
+  readonly name: string;
+  readonly text: string;
+  /** Names of the definitions its text uses. */
+  readonly uses: Set<string>;
+  /** What it includes (to define in turn). */
+  readonly includes: (Include | NamedCondition | NamedValue)[];
+  /** The trees and values it was printed from (for the operators' own defines). */
+  readonly sources: unknown[];
 }
 
-function replaceEntry(node: TNode, path: string[], f: (n: TNode) => TNode): TNode {
-  if (node.t !== 'map') throw new Error('internal: expected a map');
-  const [k, ...rest] = path;
-  return {
-    t: 'map',
-    entries: node.entries.map((e) => ('spread' in e || e.key !== k ? e : { ...e, node: rest.length ? replaceEntry(e.node, rest, f) : f(e.node) })),
-  };
-}
+const HEADER = '{{- /* Generated by cdk8s-airflow from its constructs (npm run chart). Do not edit. */ -}}';
 
-/** Adds `helm.sh/chart` to an object's own labels. */
-function withChartLabel(node: TNode): TNode {
-  return replaceEntry(node, ['metadata', 'labels'], (labels) => {
-    if (labels.t !== 'map') return labels;
-    return { t: 'map', entries: [...labels.entries, { key: 'helm.sh/chart', node: { t: 'expr', e: { helm: 'include "airflow.chart" $', js: () => '', type: 'string' } } }] };
+/** The templates of the chart: one file per component and kind, plus `_helpers.tpl`. */
+export function emitTemplates(chartLabel: string): TemplateFile[] {
+  const { context } = EmitContext.run(() => {
+    const app = new App();
+    const chart = new Chart(app, 'airflow');
+    const parts: ReleaseParts = composeRelease(chart, inputsFromValues(chartLabel));
+    apiServerTest(chart, parts);
+    return parts;
   });
+
+  const definitions = new Map<string, Definition>();
+  const byFile = new Map<string, { objects: EmittedObject[]; hooks: boolean }>();
+  for (const o of context.objects) {
+    const path = filePath(o);
+    const f = byFile.get(path) ?? { objects: [], hooks: false };
+    f.objects.push(o);
+    byFile.set(path, f);
+  }
+
+  const files: { path: string; body: string[]; uses: Set<string> }[] = [];
+  const printed: unknown[] = [];
+  for (const [path, f] of [...byFile.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const w = new TemplateWriter();
+    const common = commonPrefix(f.objects.map((o) => o.conditions));
+    for (const c of common) w.control(0, `if ${w.cond(c, TOP)}`);
+    for (const o of f.objects) {
+      const own = o.conditions.slice(common.length);
+      for (const c of own) w.control(0, `if ${w.cond(c, TOP)}`);
+      w.lines.push('---');
+      const json = resolveLazies(withNamespace(o.json)) as Record<string, unknown>;
+      printed.push(json, o.conditions);
+      w.assume(o.conditions);
+      w.map(json, 0);
+      w.assume([]);
+      for (let i = 0; i < own.length; i++) w.control(0, 'end');
+    }
+    for (let i = 0; i < common.length; i++) w.control(0, 'end');
+    collectDefinitions(w, definitions);
+    files.push({ path, body: w.lines, uses: new Set(w.includes.keys()) });
+  }
+
+  // Operators with hand-written Go text (image reference, affinity, airflow.cfg, ...) bring their defines.
+  const opDefines = new Map<string, string>();
+  for (const x of [...printed, ...[...definitions.values()].flatMap((d) => d.sources)]) {
+    walkOps(x, (def) => { for (const [n, t] of Object.entries(def.defines ?? {})) opDefines.set(n, t); });
+  }
+  for (const [name, text] of opDefines) {
+    if (!definitions.has(name)) definitions.set(name, { name, text, uses: usedNames(text), includes: [], sources: [] });
+  }
+
+  // Where each definition goes: the one file that uses it (and no other definition does), else _helpers.tpl.
+  const users = new Map<string, string[]>();
+  for (const f of files) for (const u of f.uses) users.set(u, [...(users.get(u) ?? []), f.path]);
+  for (const d of definitions.values()) for (const u of d.uses) users.set(u, [...(users.get(u) ?? []), `define:${d.name}`]);
+  const local = new Map<string, string[]>();
+  const shared: Definition[] = [];
+  for (const d of [...definitions.values()].sort(byCategory)) {
+    const u = [...new Set(users.get(d.name) ?? [])];
+    if (u.length === 1 && !u[0].startsWith('define:')) local.set(u[0], [...(local.get(u[0]) ?? []), d.text]);
+    else shared.push(d);
+  }
+  const out: TemplateFile[] = files.map((f) => ({
+    path: `templates/${f.path}`,
+    text: `${[HEADER, ...(local.get(f.path) ?? []), ...f.body].join('\n')}\n`,
+  }));
+  out.push({ path: 'templates/_helpers.tpl', text: `${[HEADER, ...shared.map((d) => d.text)].join('\n\n')}\n` });
+  return out;
 }
 
-/** Emits every object of the tree; the chart config pseudo-object becomes a named template. */
-export function emitObjects(objects: TNode): { objects: EmittedObject[]; configTemplate: string } {
-  if (objects.t !== 'list') throw new Error('internal: expected the object list');
-  const out: EmittedObject[] = [];
-  let configTemplate = '';
-  for (const it of objects.items) {
-    if ('spread' in it || 'range' in it) throw new Error('internal: objects come from plain items');
-    let node = it.node;
-    const kind = literalAt(node, 'kind')!;
-    const w = new TemplateWriter();
-    if (kind === CONFIG_KIND) {
-      w.map((node as any).entries.find((e: any) => e.key === 'data').node, 0);
-      configTemplate = ['{{- define "airflow.config.chart" }}', ...w.lines, '{{- end }}'].join('\n');
+/** `templates/<component>/<kind>.yaml` (the component from the object's labels). */
+function filePath(o: EmittedObject): string {
+  const labels = (o.json.metadata as Record<string, unknown>).labels;
+  const component = labels instanceof Include ? labels.args.component : (labels as Record<string, unknown>)?.['app.kubernetes.io/component'];
+  if (typeof component !== 'string') throw new Error(`internal: no component label on ${o.json.kind}`);
+  const kind = String(o.json.kind).replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return component === 'test' ? `tests/api-server-${kind}.yaml` : `${component}/${kind}.yaml`;
+}
+
+/** The object with `metadata.namespace` (the release's) after its name. */
+function withNamespace(json: Record<string, unknown>): Record<string, unknown> {
+  const { name, ...rest } = json.metadata as Record<string, unknown>;
+  return { ...json, metadata: { name, namespace: new ReleaseField('Namespace'), ...rest } };
+}
+
+/** Lazy values (NetworkPolicy rules, known once every connection is declared) produced. */
+function resolveLazies(x: unknown): unknown {
+  if (x instanceof Lazy) return resolveLazies(x.produce());
+  if (Array.isArray(x)) return x.map(resolveLazies);
+  if (x && typeof x === 'object' && !isExpr(x) && Object.getPrototypeOf(x) === Object.prototype) {
+    const out: Record<string | symbol, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = resolveLazies(v);
+    for (const s of Object.getOwnPropertySymbols(x)) out[s] = (x as any)[s];
+    return out;
+  }
+  return x;
+}
+
+/** The longest prefix of conditions every object of a file shares. */
+function commonPrefix(lists: Expr<boolean>[][]): Expr<boolean>[] {
+  const out: Expr<boolean>[] = [];
+  for (let i = 0; ; i++) {
+    const c = lists[0]?.[i];
+    if (!c || !lists.every((l) => l[i] && l[i].go(TOP) === c.go(TOP))) return out;
+    out.push(c);
+  }
+}
+
+/** Writes the definitions a writer used (and, transitively, those they use). */
+function collectDefinitions(w: TemplateWriter, definitions: Map<string, Definition>): void {
+  const pending = [...w.includes.values()];
+  while (pending.length) {
+    const item = pending.pop()!;
+    const name = item instanceof Include ? item.def.name : item.name;
+    const d = definitionOf(item);
+    const known = definitions.get(name);
+    if (known) {
+      if (known.text !== d.text) throw new Error(`internal: two different definitions of ${name}:\n${known.text}\n---\n${d.text}`);
       continue;
     }
-    const component = literalAt(node, 'metadata', 'labels', 'app.kubernetes.io/component') ?? 'release';
-    const defines: string[] = [];
-    node = withChartLabel(node);
-    if (kind === 'Job') {
-      // The Job's name ends with a hash of its pod template: a changed template is a new Job.
-      const define = `airflow.job.${component}.podTemplate`;
-      const pod = new TemplateWriter();
-      const spec = (node as any).entries.find((e: any) => e.key === 'spec').node;
-      pod.map(spec.entries.find((e: any) => e.key === 'template').node, 0);
-      defines.push([`{{- define "${define}" }}`, ...pod.lines, '{{- end }}'].join('\n'));
-      const hash: Expr = { helm: `include "${define}" $ | sha256sum | trunc 8`, js: () => '', type: 'string' };
-      node = replaceEntry(node, ['metadata', 'name'], (n) => {
-        const parts = n.t === 'str' ? n.parts : n.t === 'lit' ? [n.v as string] : [];
-        return { t: 'str', parts: parts.flatMap((p) => (typeof p === 'string' && p.includes(JOB_HASH_PLACEHOLDER) ? [p.replace(JOB_HASH_PLACEHOLDER, ''), hash] : [p])) };
-      });
-      node = replaceEntry(node, ['spec', 'template'], () => ({ t: 'expr', e: { helm: `include "${define}" $`, js: () => undefined, type: 'yaml' } }));
-    }
-    w.lines.push(...(it.when ? [`{{- if ${it.when.helm} }}`] : []), '---');
-    w.map(node, 0);
-    if (it.when) w.lines.push('{{- end }}');
-    out.push({ kind, component, text: w.lines.join('\n'), defines });
+    definitions.set(name, d);
+    pending.push(...d.includes);
   }
-  return { objects: out, configTemplate };
+}
+
+function walkOps(x: unknown, f: (def: OpDef) => void): void {
+  const seen = new Set<unknown>();
+  const go = (y: unknown): void => {
+    if (y === null || y === undefined || typeof y !== 'object' || seen.has(y)) return;
+    seen.add(y);
+    if (y instanceof Op) f(y.def);
+    if (y instanceof Include) { Object.values(y.args).forEach(go); go(y.body()); return; }
+    if (y instanceof NamedCondition || y instanceof NamedValue) { go(y.body); return; }
+    if (Array.isArray(y)) { y.forEach(go); return; }
+    Object.values(y).forEach(go);
+    for (const s of Object.getOwnPropertySymbols(y)) go((y as any)[s]);
+  };
+  go(x);
+}
+
+/** The `define` of a named template, condition or value. */
+function definitionOf(item: Include | NamedCondition | NamedValue): Definition {
+  if (item instanceof NamedCondition) {
+    const w = new TemplateWriter();
+    const text = [
+      `{{- /* ${item.doc} */ -}}`,
+      `{{- define ${JSON.stringify(item.name)} -}}`,
+      `{{- if ${w.cond(item.body as Expr<boolean>, TOP)} }}true{{ end }}`,
+      '{{- end }}',
+    ].join('\n');
+    return { name: item.name, text, uses: new Set(w.includes.keys()), includes: [...w.includes.values()], sources: [item.body] };
+  }
+  if (item instanceof NamedValue) {
+    const w = new TemplateWriter();
+    const body = printText(item.body, TOP, w);
+    const text = [`{{- /* ${item.doc} */ -}}`, `{{- define ${JSON.stringify(item.name)} -}}`, ...body, '{{- end }}'].join('\n');
+    return { name: item.name, text, uses: new Set(w.includes.keys()), includes: [...w.includes.values()], sources: [item.body] };
+  }
+  const hasParams = Object.keys(item.def.params).length > 0;
+  const ctx: GoContext = hasParams ? { root: '.root', params: '.', items: [] } : TOP;
+  const w = new TemplateWriter(ctx);
+  w.assume(item.conditions);
+  const body = item.body();
+  if (Array.isArray(body)) w.list(body, 0, ctx);
+  else if (body && typeof body === 'object' && !isExpr(body)) w.map(body as Record<string, unknown>, 0, ctx);
+  else w.lines.push(...printText(body, ctx, w));
+  const lines = startFlush(w.lines, item.def.name);
+  const text = [`{{- /* ${item.def.doc} */ -}}`, `{{- define ${JSON.stringify(item.def.name)} -}}`, ...lines, '{{- end }}'].join('\n');
+  return { name: item.def.name, text, uses: new Set(w.includes.keys()), includes: [...w.includes.values()], sources: [body] };
+}
+
+/**
+ * A define's text must not start with a newline (it is included with `nindent`): a first line that splices a block
+ * prints it without `nindent`; a define may not start with a conditional (restructure the template instead).
+ */
+function startFlush(lines: string[], name: string): string[] {
+  if (lines.length === 0) return lines;
+  const first = lines[0];
+  if (!first.startsWith('{{-')) return lines;
+  const m = /^\{\{- (include .*) \| nindent 0 \}\}$/.exec(first);
+  if (m) return [`{{- ${m[1]} }}`, ...lines.slice(1)];
+  throw new Error(`internal: the named template ${name} starts with '${first}': a template must start with its content`);
+}
+
+function usedNames(text: string): Set<string> {
+  return new Set([...text.matchAll(/include "([^"]+)"/g)].map((m) => m[1]));
+}
+
+/** Helpers first by kind (conditions, values, templates), then by name. */
+function byCategory(a: Definition, b: Definition): number {
+  const rank = (d: Definition) => (d.text.includes('}}true{{') ? 0 : /^airflow\.(labels|selectorLabels|image)/.test(d.name) ? 1 : 2);
+  return rank(a) - rank(b) || a.name.localeCompare(b.name);
 }

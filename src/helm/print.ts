@@ -5,16 +5,29 @@
  * so the text reads like a hand-written chart and renders to the same YAML as the tree evaluated in TypeScript.
  */
 import { stringify } from 'yaml';
-import { Expr, GoContext, goPipeline, isExpr, NamedCondition, Op, operand, ReleaseField, TOP } from '../expr/core';
-import { Include, NonEmpty, Range, Spread, SPREAD, walkExprs, When } from '../expr/tree';
+import { Expr, GoContext, goPipeline, isExpr, NamedCondition, NamedValue, Op, operand, ReleaseField, TOP } from '../expr/core';
+import { Include, ItemGroup, NonEmpty, Range, Spread, SPREAD, walkExprs, When } from '../expr/tree';
 
 /** Lines of template text being written, and what the printing found along the way. */
 export class TemplateWriter {
   public readonly lines: string[] = [];
   /** Named templates and conditions the text includes, by name. */
-  public readonly includes = new Map<string, Include | NamedCondition>();
+  public readonly includes = new Map<string, Include | NamedCondition | NamedValue>();
+
+  /** Conditions known to hold where the text is printed (the object's scope): not tested again. */
+  private assumed = new Set<string>();
 
   constructor(public readonly ctx: GoContext = TOP) {}
+
+  /** Prints what follows knowing `conds` hold. */
+  public assume(conds: Expr<boolean>[]): void {
+    this.assumed = new Set(conds.flatMap((c) => (c instanceof NamedCondition && isExpr(c.body) ? [c.go(TOP), c.body.go(TOP)] : [c.go(TOP)])));
+  }
+
+  /** Whether `c` is known to hold here. */
+  private known(c: Expr<boolean>): boolean {
+    return this.assumed.has(c.go(TOP)) || (c instanceof NamedCondition && isExpr(c.body) && this.assumed.has(c.body.go(TOP)));
+  }
 
   /** Prints the entries of a map at `indent`. */
   public map(node: Record<string, unknown>, indent: number, ctx: GoContext = this.ctx): void {
@@ -41,20 +54,32 @@ export class TemplateWriter {
     const pad = ' '.repeat(indent);
     const k = yamlKey(key);
     if (value === undefined) return;
+    if (value instanceof When && this.known(value.cond)) {
+      this.entry(key, value.then, indent, ctx);
+      return;
+    }
     if (value instanceof When) {
       const direct = withTarget(value);
       if (direct) {
         this.control(indent, `with ${this.pipe(direct, ctx)}`);
         this.lines.push(`${pad}${k}:`);
-        this.control(indent + 2, `toYaml . | nindent ${indent + 2}`);
+        this.control(indent + 2, `${isYamlText(direct) ? '.' : 'toYaml .'} | nindent ${indent + 2}`);
         this.control(indent, 'end');
         return;
       }
-      this.control(indent, `if ${this.cond(value.cond, ctx)}`);
-      this.entry(key, value.then, indent, ctx);
-      if (value.otherwise !== undefined) {
-        this.control(indent, 'else');
-        this.entry(key, value.otherwise, indent, ctx);
+      let w: When | undefined = value;
+      let first = true;
+      while (w) {
+        this.control(indent, `${first ? 'if' : 'else if'} ${this.cond(w.cond, ctx)}`);
+        this.entry(key, w.then, indent, ctx);
+        first = false;
+        const next: unknown = w.otherwise;
+        if (next instanceof When && !withTarget(next)) { w = next; continue; }
+        if (next !== undefined) {
+          this.control(indent, 'else');
+          this.entry(key, next, indent, ctx);
+        }
+        w = undefined;
       }
       this.control(indent, 'end');
       return;
@@ -70,7 +95,7 @@ export class TemplateWriter {
     }
     if (Array.isArray(value)) {
       if (value.length === 0) { this.lines.push(`${pad}${k}: []`); return; }
-      const always = value.some(isUnconditional);
+      const always = value.some(isUnconditional) || this.known(listPresence(value));
       if (!always) {
         this.control(indent, `if ${this.cond(listPresence(value), ctx)}`);
         this.lines.push(`${pad}${k}:`);
@@ -88,7 +113,7 @@ export class TemplateWriter {
       const own = Object.values(value).filter((v) => v !== undefined);
       const spreads = ((value as any)[SPREAD] ?? []) as Spread[];
       if (own.length === 0 && spreads.length === 0) { this.lines.push(`${pad}${k}: {}`); return; }
-      if (!own.some(isUnconditional)) {
+      if (!own.some(isUnconditional) && !spreads.some(isUnconditional)) {
         this.control(indent, `if ${this.cond(mapPresence(value as Record<string, unknown>), ctx)}`);
         this.lines.push(`${pad}${k}:`);
         this.map(value as Record<string, unknown>, indent + 2, ctx);
@@ -101,7 +126,7 @@ export class TemplateWriter {
       this.map(value as Record<string, unknown>, indent + 2, ctx);
       return;
     }
-    if (typeof value === 'string' && value.includes('\n') && !/[\r\t]/.test(value) && !/ \n/.test(value) && !/ $/.test(value)) {
+    if (isBlockText(value)) {
       const b = blockScalar(value, indent + 2);
       this.lines.push(`${pad}${k}: ${b.header}`, ...b.lines);
       return;
@@ -124,9 +149,13 @@ export class TemplateWriter {
         this.control(indent, 'end');
         continue;
       }
+      if (item instanceof When && this.known(item.cond)) {
+        this.list(item.then instanceof ItemGroup ? item.then.items : [item.then], indent, ctx);
+        continue;
+      }
       if (item instanceof When) {
         this.control(indent, `if ${this.cond(item.cond, ctx)}`);
-        this.list([item.then], indent, ctx);
+        this.list(item.then instanceof ItemGroup ? item.then.items : [item.then], indent, ctx);
         if (item.otherwise !== undefined) {
           this.control(indent, 'else');
           this.list([item.otherwise], indent, ctx);
@@ -166,6 +195,11 @@ export class TemplateWriter {
         this.map(rest, indent + 2, ctx);
         continue;
       }
+      if (isBlockText(item)) {
+        const b = blockScalar(item, indent + 2);
+        this.lines.push(`${pad}- ${b.header}`, ...b.lines);
+        continue;
+      }
       this.lines.push(`${pad}- ${yamlScalar(item)}`);
     }
   }
@@ -178,8 +212,7 @@ export class TemplateWriter {
   /** A condition as the `if` argument. */
   public cond(c: Expr<boolean>, ctx: GoContext): string {
     this.collect(c);
-    if (c instanceof NonEmpty) return this.pipe(c.value, ctx);
-    return c.go(ctx);
+    return truthText(c, ctx, true);
   }
 
   /** A value as a pipeline. */
@@ -191,7 +224,7 @@ export class TemplateWriter {
   /** A map or list valued expression as a pipeline printing YAML at column 0. */
   private block(x: Expr, ctx: GoContext): string {
     this.collect(x);
-    if (x instanceof Include) return x.go(ctx);
+    if (isYamlText(x)) return x.go(ctx);
     return `toYaml ${operand(x, ctx)}`;
   }
 
@@ -209,7 +242,7 @@ export class TemplateWriter {
   /** Records named templates and conditions used anywhere inside an expression. */
   private collect(x: unknown): void {
     walkExprs(x, (e) => {
-      if (e instanceof Include || e instanceof NamedCondition) this.includes.set(e instanceof Include ? e.def.name : e.name, e);
+      if (e instanceof Include || e instanceof NamedCondition || e instanceof NamedValue) this.includes.set(e instanceof Include ? e.def.name : e.name, e);
     });
   }
 }
@@ -219,6 +252,11 @@ export function rebind(ctx: GoContext, item: boolean): GoContext {
   const root = ctx.root === '.' ? '$' : ctx.root.startsWith('.') ? `$${ctx.root}` : ctx.root;
   const params = ctx.params === '.' ? '$' : ctx.params;
   return { root, params, items: item ? [...ctx.items.map((i) => (i === '.' ? '$item' : i)), '.'] : ctx.items };
+}
+
+/** Whether an expression's Go value is YAML text (a named template's block) rather than data. */
+function isYamlText(x: Expr): boolean {
+  return x instanceof Include || (x instanceof Op && x.def.yamlText === true);
 }
 
 function isBlock(x: Expr): boolean {
@@ -231,7 +269,9 @@ function withTarget(w: When): Expr | undefined {
 }
 
 function isUnconditional(x: unknown): boolean {
-  return !(x instanceof When) && !(x instanceof Spread) && !(x instanceof Range) && x !== undefined;
+  // A named template's block is never empty.
+  if (x instanceof Spread) return x.value instanceof Include;
+  return !(x instanceof When) && !(x instanceof Range) && x !== undefined;
 }
 
 function isInlineable(v: unknown): boolean {
@@ -250,6 +290,7 @@ function listPresence(items: unknown[]): Expr<boolean> {
 
 function mapPresence(m: Record<string, unknown>): Expr<boolean> {
   const conds = Object.values(m).filter((v) => v !== undefined).map((v) => (v instanceof When ? v.cond : undefined));
+  if (((m as any)[SPREAD] ?? []).some(isUnconditional)) throw new Error('internal: mapPresence of a map with a named template');
   for (const s of ((m as any)[SPREAD] ?? []) as Spread[]) conds.push(new NonEmpty(s.value));
   if (conds.some((c) => c === undefined)) throw new Error('internal: mapPresence of a map with unconditional entries');
   return anyOf(conds as Expr<boolean>[]);
@@ -292,10 +333,16 @@ function yamlKey(k: string): string {
     ? k : JSON.stringify(k);
 }
 
+/** A multi-line text printed as a block scalar (not one with carriage returns, tabs or trailing spaces). */
+function isBlockText(v: unknown): v is string {
+  return typeof v === 'string' && v.includes('\n') && !/[\r\t]/.test(v) && !/ \n/.test(v) && !/ $/.test(v);
+}
+
 /** A literal scalar as YAML (quoted where YAML 1.1, which Helm reads, would take it for something else). */
 export function yamlScalar(v: unknown): string {
   if (typeof v === 'string') {
     if (v.includes('{{')) return `{{ ${JSON.stringify(v)} | quote }}`;
+    if (/[\r\n]/.test(v)) return JSON.stringify(v);
     return stringify(v, { lineWidth: 0, version: '1.1' }).trimEnd();
   }
   if (v === null) return 'null';
@@ -315,4 +362,23 @@ export function blockScalar(v: string, indent: number): { header: string; lines:
   const lines = body.split('\n').map((l) => (l === '' ? '' : pad + l.replace(/\{\{/g, '{{ "{{" }}')));
   for (let i = 1; i < trailing; i++) lines.push('');
   return { header: `|${indicator}${chomp}`, lines };
+}
+
+/**
+ * A condition as `if` reads it: `if x` for "x is set" (Go's truthiness), also inside `and`, `or` and `not`, so
+ * conditions read `and .Values.a (not .Values.b)` rather than `and (not (empty .Values.a)) (empty .Values.b)`.
+ */
+export function truthText(c: Expr<boolean>, ctx: GoContext, top: boolean): string {
+  const wrap = (t: string) => (top || /^[$.A-Za-z0-9_"]*$/.test(t) ? t : `(${t})`);
+  if (c instanceof NonEmpty) return wrap(c.value.go(ctx));
+  if (c instanceof Op) {
+    const args = c.args as Expr<boolean>[];
+    switch (c.def.name) {
+      case 'nonEmpty': return wrap(goPipeline(args[0], ctx));
+      case 'empty': return wrap(`not ${operand(args[0], ctx)}`);
+      case 'and': case 'or': return wrap(`${c.def.name} ${args.map((a) => (isExpr(a) ? truthText(a, ctx, false) : operand(a, ctx))).join(' ')}`);
+      case 'not': return wrap(`not ${isExpr(args[0]) ? truthText(args[0], ctx, false) : operand(args[0], ctx)}`);
+    }
+  }
+  return top ? c.go(ctx) : operand(c, ctx);
 }

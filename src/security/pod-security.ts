@@ -5,7 +5,7 @@
 import { Size } from 'cdk8s';
 import { ContainerResources } from 'cdk8s-plus-27';
 import { isExpr, Val } from '../expr/core';
-import { add, concat, ifElse, isSet, not } from '../expr/ops';
+import { add, concat, isSet, not } from '../expr/ops';
 import { items, NonEmpty, nonEmptyList, nonEmptyMap, nonEmptyValue, template, when } from '../expr/tree';
 
 /** The user and group an image's process runs as (the group also owns mounted volumes). */
@@ -205,21 +205,18 @@ const EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT_MI = Size.gibibytes(1).toMebibyte
  * and get every pod on it evicted; with it, only the offending pod is evicted.
  * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
  */
-export function defaultEphemeralStorageMi(writablePaths: WritablePath[], writableRoot: Val<boolean>): { request: number; limit: Val<number> } {
-  const headroom = ifElse(writableRoot, EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT_MI, EPHEMERAL_STORAGE_HEADROOM_MI);
+export function defaultEphemeralStorageMi(writablePaths: WritablePath[], writableRoot: boolean): { request: number; limit: Val<number> } {
+  const headroom = writableRoot ? EPHEMERAL_STORAGE_HEADROOM_WRITABLE_ROOT_MI : EPHEMERAL_STORAGE_HEADROOM_MI;
   const sizes = writablePaths.filter((w) => !w.external && !w.inMemory).map((w) => w.sizeMi ?? DEFAULT_EMPTYDIR_MI);
-  const literal = sizes.filter((s) => !isExpr(s)).reduce<number>((a, b) => a + (b as number), 0);
-  let limit: Val<number> = literal;
-  for (const s of sizes.filter(isExpr)) limit = add(s, limit);
-  return { request: EPHEMERAL_STORAGE_REQUEST_MI, limit: isExpr(headroom) || isExpr(limit) ? add(limit, headroom) : (limit as number) + (headroom as number) };
+  return { request: EPHEMERAL_STORAGE_REQUEST_MI, limit: add(...sizes, headroom) };
 }
 
-/** The default resources of a container, in wire format. */
+/** The default resources of a container, in wire format (the ephemeral-storage limit per root filesystem setting). */
 export function defaultResources(d: ResourceDefaults, writablePaths: WritablePath[], writableRoot: Val<boolean>): Record<string, unknown> {
-  const eph = defaultEphemeralStorageMi(writablePaths, writableRoot);
+  const limit = (writable: boolean) => concat(defaultEphemeralStorageMi(writablePaths, writable).limit, 'Mi');
   return {
-    requests: { 'cpu': d.cpu, 'memory': concat(d.memoryRequestMi, 'Mi'), 'ephemeral-storage': concat(eph.request, 'Mi') },
-    limits: { 'memory': concat(d.memoryLimitMi, 'Mi'), 'ephemeral-storage': concat(eph.limit, 'Mi') },
+    requests: { 'cpu': d.cpu, 'memory': concat(d.memoryRequestMi, 'Mi'), 'ephemeral-storage': concat(EPHEMERAL_STORAGE_REQUEST_MI, 'Mi') },
+    limits: { 'memory': concat(d.memoryLimitMi, 'Mi'), 'ephemeral-storage': when(writableRoot, limit(true), limit(false)) },
   };
 }
 
