@@ -421,7 +421,7 @@ export class AirflowChart extends Chart {
         dnsPodLabels: network.dnsPodLabels ?? KUBE_DNS_PODS,
       },
       writableRootFilesystem: relaxations.writableRootFilesystem ?? false,
-      jobs: { ttlSecondsAfterFinished: props.jobs?.ttlSecondsAfterFinished },
+      jobs: { ttlSecondsAfterFinished: props.jobs?.ttlSecondsAfterFinished, ttlSet: props.jobs?.ttlSecondsAfterFinished !== undefined },
       managedBy: props.managedBy ?? 'cdk8s',
     });
     this.release = parts.release;

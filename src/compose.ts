@@ -22,7 +22,7 @@ import { Executor } from './config/executor';
 import { GeneratedValue } from './config/secrets';
 import { Val } from './expr/core';
 import { and, condition, eq, isSet, not, or, str } from './expr/ops';
-import { items, kubeObject, mapWith, scoped, when, yamlText } from './expr/tree';
+import { items, kubeObject, mapWith, optionalMap, scoped, when, yamlText } from './expr/tree';
 import { Connections, defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, NetworkPolicySettings, NetworkPort } from './security/network';
 import { ImageIdentity, securePodSpec } from './security/pod-security';
 import { serviceAccount } from './security/rbac';
@@ -277,29 +277,34 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   const syncRoles = scoped(isSet(login.roles), () => new SyncRoles(scope, 'SyncRoles', { release: r, settings: inp.jobs, roles: login.roles }));
 
   // Secrets the release generates, key by key: each only where the user named no Secret of their own.
+  type Key = Omit<GeneratedSecretSpec['keys'][number], 'when'> & { generated: Val<boolean> };
+  const secret = (secretName: Val<string>, used: Val<boolean>, keys: Key[], named?: { name: string; doc: string }): GeneratedSecretSpec => {
+    const any = and(used, or(...keys.map((k) => k.generated)));
+    const when = named ? condition(named.name, named.doc, any) : any;
+    return {
+      name: secretName,
+      when,
+      keys: keys.map(({ generated, ...k }) => ({ ...k, when: keys.length === 1 ? when : and(used, generated) })),
+    };
+  };
   const generated: GeneratedSecretSpec[] = [
-    { name: inp.secrets.fernetKey.name, keys: [{ key: 'fernet-key', value: GeneratedValue.FERNET_KEY, when: inp.secrets.fernetKey.generated }] },
-    { name: inp.secrets.jwtSecret.name, keys: [{ key: 'jwt-secret', value: GeneratedValue.RANDOM_HEX, when: inp.secrets.jwtSecret.generated }] },
-    { name: inp.secrets.apiSecretKey.name, keys: [{ key: 'api-secret-key', value: GeneratedValue.RANDOM_HEX, when: inp.secrets.apiSecretKey.generated }] },
-    { name: db.password.name, keys: [{ key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(db.embedded, db.password.generated) }] },
-    { name: b.password.name, keys: [{ key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(b.embedded, b.password.generated) }] },
-    {
-      name: name('flower'),
-      keys: [
-        { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', when: and(flowerOn, inp.flower.username.generated) },
-        { key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(flowerOn, inp.flower.password.generated) },
-      ],
-    },
-    {
-      name: name('admin'),
-      keys: [
-        { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', when: and(admin.enabled, admin.username.generated) },
-        { key: 'password', value: GeneratedValue.RANDOM_HEX, when: and(admin.enabled, admin.password.generated) },
-      ],
-    },
-  ].map((s) => ({ name: s.name, keys: s.keys.filter((k) => k.when !== false) })).filter((s) => s.keys.length > 0);
-  const anyGenerated = condition('airflow.secretsJob', 'The release generates at least one Secret (the secrets Job runs).',
-    or(...generated.flatMap((s) => s.keys.map((k) => k.when))));
+    secret(inp.secrets.fernetKey.name, true, [{ key: 'fernet-key', value: GeneratedValue.FERNET_KEY, generated: inp.secrets.fernetKey.generated }]),
+    secret(inp.secrets.jwtSecret.name, true, [{ key: 'jwt-secret', value: GeneratedValue.RANDOM_HEX, generated: inp.secrets.jwtSecret.generated }]),
+    secret(inp.secrets.apiSecretKey.name, true, [{ key: 'api-secret-key', value: GeneratedValue.RANDOM_HEX, generated: inp.secrets.apiSecretKey.generated }]),
+    secret(db.password.name, db.embedded, [{ key: 'password', value: GeneratedValue.RANDOM_HEX, generated: db.password.generated }],
+      { name: 'airflow.postgresSecretGenerated', doc: 'The release generates the embedded PostgreSQL\'s password.' }),
+    secret(b.password.name, b.embedded, [{ key: 'password', value: GeneratedValue.RANDOM_HEX, generated: b.password.generated }],
+      { name: 'airflow.redisSecretGenerated', doc: 'The release generates the embedded Redis\'s password.' }),
+    secret(name('flower'), flowerOn, [
+      { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', generated: inp.flower.username.generated },
+      { key: 'password', value: GeneratedValue.RANDOM_HEX, generated: inp.flower.password.generated },
+    ], { name: 'airflow.flowerSecretGenerated', doc: 'The release generates Flower\'s credentials (or one of them).' }),
+    secret(name('admin'), admin.enabled, [
+      { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', generated: admin.username.generated },
+      { key: 'password', value: GeneratedValue.RANDOM_HEX, generated: admin.password.generated },
+    ], { name: 'airflow.adminSecretGenerated', doc: 'The release generates the admin user\'s credentials (or one of them).' }),
+  ].filter((s) => s.when !== false).map((s) => ({ ...s, keys: s.keys.filter((k) => k.when !== false) }));
+  const anyGenerated = condition('airflow.secretsJob', 'The release generates at least one Secret (the secrets Job runs).', or(...generated.map((s) => s.when)));
   scoped(anyGenerated, () => new SecretsGenerator(scope, 'SecretsGenerator', { release: r, settings: inp.jobs, secrets: generated }));
 
   // Network: default deny, then one allow per real Airflow 3 connection.
@@ -358,7 +363,8 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
 
 function createIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, apiServer: ApiServer): void {
   const ing = inp.ingress;
-  const certManager = and(ing.certManager, isSet(ing.issuer));
+  const certManager = condition('airflow.certManager', 'cert-manager issues the Ingress\'s TLS certificate (no Secret of the user\'s is named).',
+    and(ing.certManager, isSet(ing.issuer)));
   kubeObject(scope, 'Ingress', {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -403,7 +409,7 @@ function isNginx(className: Val<string>): Val<boolean> {
 }
 
 function annotationsWith(user: Val<Record<string, string>>, own: Record<string, unknown>): unknown {
-  return mapWith(user, own);
+  return optionalMap(mapWith(user, own));
 }
 
 /** The KubernetesExecutor's task pod: the same hardened pod as every other component. */

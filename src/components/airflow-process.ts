@@ -96,7 +96,7 @@ export function airflowWorkload(scope: Construct, id: string, spec: AirflowProce
     identity: ImageIdentity.AIRFLOW,
     kubernetesApiAccess: spec.kubernetesApiAccess ?? false,
     containers: [container],
-    initContainers: spec.waitForMigrations ? [waitForMigrationsContainer(r, mounts, processEnv)] : [],
+    initContainers: spec.waitForMigrations ? [waitForMigrationsContainer(r, r.volumes(spec.needs).mounts, processEnv)] : [],
     volumes: items(...volumes, ...(spec.volumes ?? [])),
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     podAnnotations: { 'checksum/config': r.configChecksum, ...(spec.podAnnotations ?? {}) },

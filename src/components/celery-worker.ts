@@ -62,7 +62,7 @@ export class CeleryWorkers extends Construct {
   constructor(scope: Construct, id: string, props: CeleryWorkersProps) {
     super(scope, id);
     const ping = 'exec python -m celery --app airflow.providers.celery.executors.celery_executor.app '
-      + 'inspect ping --destination "celery@${HOSTNAME}" --timeout 20';
+      + 'inspect ping -d "celery@${HOSTNAME}" --timeout 20';
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'worker',
       release: props.release,

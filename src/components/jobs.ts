@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { RoleSyncSpec, ROLE_SYNC_SCRIPT } from '../config/auth-roles';
 import { GeneratedValue } from '../config/secrets';
-import { apply, Env, Expr, GoContext, operand, OpDef, Val } from '../expr/core';
-import { concat, goJson, or, toJson } from '../expr/ops';
+import { apply, OpDef, Val } from '../expr/core';
+import { concat, goJson, toJson } from '../expr/ops';
 import { items, kubeObject, spread, template, when } from '../expr/tree';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
@@ -27,6 +27,8 @@ export interface JobOptions {
 export interface JobSettings {
   /** Seconds after which a finished Job is deleted; absent (TypeScript) or null (values): kept. */
   readonly ttlSecondsAfterFinished: Val<number | null> | undefined;
+  /** Whether it is set. */
+  readonly ttlSet: Val<boolean>;
 }
 
 interface JobSpec {
@@ -54,10 +56,8 @@ export function podHash(pod: unknown): Val<string> {
 }
 
 /** The `ttlSecondsAfterFinished` of a Job: absent unless set. */
-function ttl(v: Val<number | null> | undefined): unknown {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number') return v;
-  return when(new IsNumber(v), v);
+function ttl(s: JobSettings): unknown {
+  return when(s.ttlSet, s.ttlSecondsAfterFinished ?? undefined);
 }
 
 /**
@@ -101,7 +101,7 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
       metadata: { name: this.name, labels },
       spec: {
         backoffLimit: spec.backoffLimit ?? 10,
-        ttlSecondsAfterFinished: ttl(spec.settings.ttlSecondsAfterFinished),
+        ttlSecondsAfterFinished: ttl(spec.settings),
         template: pod,
       },
     });
@@ -185,12 +185,18 @@ export interface CreateAdminUserProps {
 export class CreateAdminUser extends ReleaseJob {
   constructor(scope: Construct, id: string, props: CreateAdminUserProps) {
     const needs = { database: true };
-    const script = concat('printf \'%s\\n%s\\n\' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD" | ',
-      'exec airflow users create --username "$ADMIN_USERNAME" --role Admin --email \'', props.email,
-      '\' --firstname \'', props.firstName, '\' --lastname \'', props.lastName, '\'');
+    // Every value comes from the environment: none is spliced into the script.
+    const script = [
+      'printf \'%s\\n%s\\n\' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD" |',
+      'exec airflow users create --role Admin --username "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" \\',
+      '  --firstname "$ADMIN_FIRST_NAME" --lastname "$ADMIN_LAST_NAME"',
+    ].join('\n');
     const c = airflowJobContainer(props.release, 'create-user', needs, ['bash', '-c', script], [
       secretEnv('ADMIN_USERNAME', props.username),
       secretEnv('ADMIN_PASSWORD', props.password),
+      { name: 'ADMIN_EMAIL', value: props.email },
+      { name: 'ADMIN_FIRST_NAME', value: props.firstName },
+      { name: 'ADMIN_LAST_NAME', value: props.lastName },
     ]);
     super(scope, id, {
       component: 'create-user',
@@ -218,7 +224,8 @@ ctx = ssl.create_default_context(cafile=sa + "/ca.crt")
 api = "https://%s:%s" % (os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"])
 def call(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(api + path, data=data, method=method, headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+    req = urllib.request.Request(api + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
         return r.status
 def make(kind, literal):
@@ -268,6 +275,8 @@ export interface GeneratedKeySpec {
 /** A Secret the release generates when any of its keys is wanted. */
 export interface GeneratedSecretSpec {
   readonly name: Val<string>;
+  /** When the release generates it (some key of it). */
+  readonly when: Val<boolean>;
   readonly keys: GeneratedKeySpec[];
 }
 
@@ -305,7 +314,7 @@ export class SecretsGenerator extends ReleaseJob {
     });
     const name = r.resourceName('secrets');
     namespacedRole(this, name, labels, name, [
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: items(...props.secrets.map((s) => when(or(...s.keys.map((k) => k.when)), s.name))) },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: items(...props.secrets.map((s) => when(s.when, s.name))) },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
     for (const port of KUBE_API_PORTS) this.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
@@ -344,15 +353,3 @@ export class SyncRoles extends ReleaseJob {
   }
 }
 
-/** `kindIs "float64"`: a number in the values (not null). */
-class IsNumber extends Expr<boolean> {
-  constructor(public readonly value: Expr<unknown>) {
-    super('bool');
-  }
-  public go(ctx: GoContext): string {
-    return `kindIs "float64" ${operand(this.value, ctx)}`;
-  }
-  public evaluate(env: Env): unknown {
-    return typeof this.value.evaluate(env) === 'number';
-  }
-}

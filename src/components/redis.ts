@@ -58,8 +58,13 @@ export class Redis extends Construct {
     const name = r.resourceName('redis');
     const labels = r.labels('redis', props.image);
     kubeObject(this, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { 'redis.conf': REDIS_CONF } });
-    const start = 'umask 077 && printf \'requirepass "%s"\\n\' "$REDIS_PASSWORD" > /run/redis/auth.conf '
-      + '&& unset REDIS_PASSWORD && exec redis-server /etc/redis/redis.conf';
+    const start = [
+      'set -e',
+      'umask 077',
+      'printf \'requirepass "%s"\\n\' "$REDIS_PASSWORD" > /run/redis/auth.conf',
+      'unset REDIS_PASSWORD',
+      'exec redis-server /etc/redis/redis.conf',
+    ].join('\n');
     this.workload = new Workload(this, 'Workload', {
       component: 'redis',
       release: r,

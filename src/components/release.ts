@@ -4,7 +4,7 @@ import { airflowBaseEnv } from './airflow-env';
 import { AIRFLOW_HOME, DAGS_FOLDER } from '../config/dags';
 import { Executor } from '../config/executor';
 import { Val } from '../expr/core';
-import { add, and, concat, ifElse, isSet, named, sha256 as sha256Of, str } from '../expr/ops';
+import { add, and, concat, condition, ifElse, isSet, named, sha256 as sha256Of, str } from '../expr/ops';
 import { items, mapWith, spread, template, when } from '../expr/tree';
 import { NetworkPolicySettings } from '../security/network';
 import { PodSecurity } from '../security/pod-security';
@@ -159,8 +159,16 @@ export class AirflowRelease {
 
   /** Labels that select every pod of the release. */
   public instanceLabels(): Record<string, unknown> {
-    return { 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/instance': this.name };
+    return this.instanceLabelsTemplate({});
   }
+
+  private readonly instanceLabelsTemplate = template<Record<string, never>>({
+    name: 'airflow.instanceLabels',
+    doc: 'Labels that select every pod of the release.',
+    kind: 'map',
+    params: {},
+    body: () => ({ 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/instance': this.name }),
+  });
 
   /** Full recommended labels of a component running `image` (default: Airflow's). */
   public labels(component: string, image: ImageSpec = this.image): Record<string, string> {
@@ -178,6 +186,11 @@ export class AirflowRelease {
   /** The Airflow image reference. */
   public get imageRef(): Val<string> {
     return imageReference(this.image);
+  }
+
+  /** DAGs come from a PersistentVolumeClaim (not the image). */
+  public get dagsFromClaim(): Val<boolean> {
+    return condition('airflow.dagsFromClaim', 'DAGs come from a PersistentVolumeClaim (dags.persistentVolumeClaim), mounted read-only.', isSet(this.dagsClaim));
   }
 
   /** Name of the ConfigMap holding airflow.cfg. */
@@ -246,7 +259,7 @@ export class AirflowRelease {
     const rd = this.broker.caCertificate;
     const dbCa = and(needs.database ?? false, db.present);
     const redisCa = and(needs.broker ?? false, rd.present);
-    const dags = and(opts.dags ?? false, isSet(this.dagsClaim));
+    const dags = and(opts.dags ?? false, this.dagsFromClaim);
     const ca = (name: string, ref: SecretRef) => ({ name, secret: { secretName: ref.name, items: [{ key: ref.key, path: ref.key }] } });
     const caMount = (name: string) => ({ name, mountPath: `${SECRET_DIR}/${name}`, readOnly: true });
     return {
@@ -270,11 +283,7 @@ export class AirflowRelease {
     doc: 'Labels that select a component\'s pods: name, instance, component (never a version: selectors are immutable).',
     kind: 'map',
     params: { component: 'string' },
-    body: (p) => ({
-      'app.kubernetes.io/name': 'airflow',
-      'app.kubernetes.io/instance': this.name,
-      'app.kubernetes.io/component': p.component,
-    }),
+    body: (p) => mapWith(this.instanceLabelsTemplate({}), { 'app.kubernetes.io/component': p.component }),
   });
 
   private readonly podLabelsTemplate = template<{ component: Val<string>; image: ImageSpec }>({

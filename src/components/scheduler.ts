@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Val } from '../expr/core';
-import { ifElse } from '../expr/ops';
+import { and, condition, ifElse } from '../expr/ops';
 import { items, scoped, when } from '../expr/tree';
 import { NetworkPort } from '../security/network';
 import { namespacedRole } from '../security/rbac';
@@ -55,7 +55,9 @@ export class Scheduler extends Construct {
       // The scheduler signs the tokens task processes present to the execution API: it needs the JWT secret.
       // With LocalExecutor it also serves task logs, validated with [api] secret_key.
       needs: { database: true, fernetKey: true, jwtSecret: true, apiSecretKey: runsTasks, broker: r.executors.celery },
-      readsDags: runsTasks,
+      // With LocalExecutor it runs tasks, which read the DAG files.
+      readsDags: condition('airflow.schedulerDags', 'The LocalExecutor scheduler mounts the DAGs volume (dags.persistentVolumeClaim).',
+        and(runsTasks, r.dagsFromClaim)),
       waitForMigrations: true,
       ports: items(
         { name: 'health', containerPort: SCHEDULER_HEALTH_PORT, protocol: 'TCP' },

@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { apply, OpDef, Val } from '../expr/core';
-import { gt, str } from '../expr/ops';
+import { gt, mapChoice, str } from '../expr/ops';
 import { items, kubeObject, mapWith, nonEmptyMap, scoped, spread } from '../expr/tree';
 import { Connections, INetworkEndpoint, NetworkPort } from '../security/network';
 import { ContainerSpec, PodSpecInput, renderResources, ResourceDefaults, securePodSpec } from '../security/pod-security';
@@ -91,7 +91,7 @@ export interface WorkloadSettings {
 
 /** Convenience for resource defaults: CPU request in millicores, memory request and limit in MiB. */
 export function resources(cpuMillis: Val<number>, memoryRequestMi: Val<number>, memoryLimitMi: Val<number>): ResourceDefaults {
-  return { cpu: typeof cpuMillis === 'number' ? Cpu.millis(cpuMillis).amount : str`${cpuMillis}m`, memoryRequestMi, memoryLimitMi };
+  return { cpu: mapChoice(cpuMillis, (m) => (typeof m === 'number' ? Cpu.millis(m).amount : str`${m}m`)), memoryRequestMi, memoryLimitMi };
 }
 
 /** Validates a replica count, naming the prop. */

@@ -206,6 +206,11 @@ export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[]
   });
 }
 
+/** Pairs as a Python list literal, one pair per line. */
+function pairs(list: [string, string][], indent: string): string {
+  return `[\n${list.map((p) => `${indent}    ${JSON.stringify(p)},`).join('\n')}\n${indent}]`;
+}
+
 /**
  * The pure part of the sync script: `wanted_permissions(role, tagged)` turns one declared role ({@link RoleSyncSpec})
  * into the exact set of `(action, resource)` pairs it gets; `tagged(tags)` gives the ids of the DAGs carrying any of
@@ -213,10 +218,12 @@ export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[]
  */
 export const ROLE_PERMISSIONS_SCRIPT = `
 WEBSITE = tuple(${JSON.stringify(WEBSITE)})
-DAG_READ_BASE = [tuple(p) for p in ${JSON.stringify(DAG_READ_BASE)}]
-DAG_EDIT_BASE = [tuple(p) for p in ${JSON.stringify(DAG_EDIT_BASE)}]
+DAG_READ_BASE = [tuple(p) for p in ${pairs(DAG_READ_BASE, '')}]
+DAG_EDIT_BASE = [tuple(p) for p in ${pairs(DAG_EDIT_BASE, '')}]
 # Per access level: (action, resource prefix) pairs completed with each DAG id.
-PER_DAG = ${JSON.stringify(Object.fromEntries(Object.values(DagAccess).map((a) => [a, perDag(a)])))}
+PER_DAG = {
+${Object.values(DagAccess).map((a) => `    ${JSON.stringify(a)}: ${pairs(perDag(a), '    ')},`).join('\n')}
+}
 
 def wanted_permissions(role, tagged):
     wanted = {WEBSITE}

@@ -168,7 +168,7 @@ export class Op<T = unknown> extends Expr<T> {
  * in several places reads as a sentence and is written once.
  */
 export class NamedCondition extends Expr<boolean> {
-  constructor(public readonly name: string, public readonly doc: string, public readonly body: Val<boolean>) {
+  constructor(public readonly name: string, public readonly doc: string, public readonly body: Val<boolean>, public readonly file?: string) {
     super('bool');
   }
   public go(ctx: GoContext): string {
@@ -193,7 +193,7 @@ export class NamedCondition extends Expr<boolean> {
  * that is the user's or generated), so that a value used in several places is written once.
  */
 export class NamedValue<T = unknown> extends Expr<T> {
-  constructor(public readonly name: string, public readonly doc: string, public readonly body: Val<T>) {
+  constructor(public readonly name: string, public readonly doc: string, public readonly body: Val<T>, public readonly file?: string) {
     super(isExpr(body) ? body.kind : kindOf(body));
   }
   public go(ctx: GoContext): string {

@@ -100,13 +100,23 @@ const NOT: OpDef = {
   go: ([c], operand) => `not ${operand(c)}`,
 };
 
-/** Logical and (literal operands fold away). */
+/** Logical and (literal operands fold away; an operand another one implies is dropped). */
 export function and(...cs: Val<boolean>[]): Val<boolean> {
   if (cs.some((c) => !isExpr(c) && !c)) return false;
-  const rest = cs.filter(isExpr);
+  const exprs = cs.filter(isExpr) as Expr<boolean>[];
+  const rest = exprs.filter((c, i) => !exprs.some((d, j) => j !== i && implies(d, c) && !(implies(c, d) && j > i)));
   if (rest.length === 0) return true;
   if (rest.length === 1) return rest[0];
   return apply(AND, rest);
+}
+
+/** Whether condition `a` implies `b` by its structure (the same condition, or a conjunct of it, also through names). */
+export function implies(a: Expr<boolean>, b: Expr<boolean>): boolean {
+  const key = (x: Expr) => x.go({ root: '.', items: [] });
+  if (key(a) === key(b)) return true;
+  if (a instanceof NamedCondition && isExpr(a.body)) return implies(a.body, b);
+  if (a instanceof Op && a.def.name === 'and') return a.args.some((x) => isExpr(x) && implies(x as Expr<boolean>, b));
+  return false;
 }
 
 /** Logical or (literal operands fold away). */
@@ -218,13 +228,24 @@ export function isEmpty(x: Val<unknown>): Val<boolean> {
 }
 
 /** A value under a name (a named template in the chart, so that it is written once); a literal as it is. */
-export function named<T>(name: string, doc: string, v: Val<T>): Val<T> {
-  return isExpr(v) ? new NamedValue<T>(name, doc, v) : v;
+export function named<T>(name: string, doc: string, v: Val<T>, file?: string): Val<T> {
+  return isExpr(v) ? new NamedValue<T>(name, doc, v, file) : v;
 }
 
 /** A condition under a name (`include "<name>" .` in the chart); a literal as it is. */
-export function condition(name: string, doc: string, c: Val<boolean>): Val<boolean> {
-  return isExpr(c) ? new NamedCondition(name, doc, c) : c;
+export function condition(name: string, doc: string, c: Val<boolean>, file?: string): Val<boolean> {
+  return isExpr(c) ? new NamedCondition(name, doc, c, file) : c;
+}
+
+const IS_NUMBER: OpDef = {
+  name: 'isNumber', kind: 'bool',
+  evaluate: (x) => typeof x === 'number',
+  go: ([x], operand) => `kindIs "float64" ${operand(x)}`,
+};
+
+/** Whether a value is a number (not null): values files give numbers as float64. */
+export function isNumber(x: Val<unknown>): Val<boolean> {
+  return apply(IS_NUMBER, [x]);
 }
 
 const MEBIBYTES: OpDef = {
@@ -271,4 +292,16 @@ export function kind(v: unknown): Kind {
 /** Whether a value is an expression (known only when the chart is rendered). */
 export function isDeferred(v: unknown): v is Expr {
   return isExpr(v);
+}
+
+/**
+ * `f` applied to a value, through a choice: `f(ifElse(c, a, b))` is `ifElse(c, f(a), f(b))`, which the chart prints as
+ * an if/else of two literals rather than an expression around a ternary.
+ */
+export function mapChoice<T, U>(v: Val<T>, f: (x: Val<T>) => Val<U>): Val<U> {
+  if (v instanceof Op && v.def.name === 'ternary') {
+    const [c, a, b] = v.args as [Val<boolean>, Val<T>, Val<T>];
+    return ifElse(c, mapChoice(a, f), mapChoice(b, f));
+  }
+  return f(v);
 }

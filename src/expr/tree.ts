@@ -95,6 +95,20 @@ function maybeNonEmpty(list: unknown[]): boolean {
 }
 
 /**
+ * A list that is absent when empty (TypeScript), printed in a chart as its key and conditional items (null, which
+ * Kubernetes takes as absent, when none is rendered).
+ */
+export function optionalList<T>(list: T[]): T[] | undefined {
+  return list.length ? list : undefined;
+}
+
+/** A map that is absent when empty (TypeScript); in a chart its key with conditional entries (null when none). */
+export function optionalMap<T extends object>(map: T): T | undefined {
+  if (!EmitContext.current) return Object.values(map).some((v) => v !== undefined) ? map : undefined;
+  return map;
+}
+
+/**
  * `list` if it may be non-empty, else absent (Kubernetes omits empty lists; so do we). In a chart a list whose items
  * are all conditional is kept as is: the printer gives it `[]` when nothing is rendered into it.
  */
@@ -137,6 +151,8 @@ export class NonEmpty extends Expr<boolean> {
 export interface TemplateDef<P extends Record<string, unknown>> {
   /** Template name, e.g. `airflow.labels`. */
   readonly name: string;
+  /** Helper file it is defined in (`_<file>.tpl`); default: the one template that uses it, else `_helpers.tpl`. */
+  readonly file?: string;
   /** One line saying what it gives. */
   readonly doc: string;
   /** Kind of what it gives (`map`, `list` or a scalar kind). */

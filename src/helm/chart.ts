@@ -71,30 +71,34 @@ function chartYaml(name: string, version: string): string {
 
 /** Checks the schema cannot express, with the same messages as the constructs. */
 function validateTemplate(): string {
-  const secret = Object.entries(SECRET_KEYS).map(([k, use]) => `  ${JSON.stringify(k)}: ${JSON.stringify(use)}`).join('\n');
-  const owned = Object.entries(OWNED_KEYS).map(([k, use]) => `  ${JSON.stringify(k)}: ${JSON.stringify(use)}`).join('\n');
+  const entries = (m: Record<string, string>) => Object.entries(m).map(([k, use]) => `  ${JSON.stringify(k)} ${JSON.stringify(use)}`).join('\n');
   return `${HEADER}
 {{- /* Fails the install with a message naming the value, like the constructs' errors. Renders nothing. */ -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$" .Release.Name) -}}
-{{- fail (printf "release name must be a lowercase DNS label of at most 40 characters starting with a letter, got '%s' (names are <release>-<component>)" .Release.Name) -}}
+{{- $rule := "a lowercase DNS label of at most 40 characters starting with a letter (names are <release>-<component>)" -}}
+{{- fail (printf "release name must be %s, got '%s'" $rule .Release.Name) -}}
 {{- end -}}
 {{- $secret := dict
-${secret.split('\n').map((l) => `  ${l.trim().replace(/^("[^"]+"): /, '$1 ')}`).join('\n')}
+${entries(SECRET_KEYS)}
 -}}
 {{- $owned := dict
-${owned.split('\n').map((l) => `  ${l.trim().replace(/^("[^"]+"): /, '$1 ')}`).join('\n')}
+${entries(OWNED_KEYS)}
 -}}
+{{- $inConfigMap := "cannot be set in config (it would land in a ConfigMap)" -}}
 {{- range $section, $keys := .Values.config -}}
 {{- range $key, $value := $keys -}}
 {{- $path := printf "%s.%s" $section $key -}}
 {{- if hasKey $secret $path -}}
-{{- fail (printf "config.%s holds a secret and cannot be set in config (it would land in a ConfigMap); use %s" $path (get $secret $path)) -}}
+{{- fail (printf "config.%s holds a secret and %s; use %s" $path $inConfigMap (get $secret $path)) -}}
 {{- end -}}
 {{- if hasKey $owned $path -}}
 {{- fail (printf "config.%s is managed by the chart; use %s" $path (get $owned $path)) -}}
 {{- end -}}
-{{- if and (regexMatch ${JSON.stringify(SECRET_NAME.source)} $key) (not (regexMatch "_(cmd|secret)$" $key)) (not (regexMatch "^(hide_sensitive|sensitive)" $key)) -}}
-{{- fail (printf "config.%s looks like a secret and cannot be set in config (it would land in a ConfigMap); pass it as an environment variable from a Secret with extraEnv, or use its '%s_secret' / '%s_cmd' variant" $path $key $key) -}}
+{{- $secretLike := regexMatch ${JSON.stringify(SECRET_NAME.source)} $key -}}
+{{- $variant := or (regexMatch "_(cmd|secret)$" $key) (regexMatch "^(hide_sensitive|sensitive)" $key) -}}
+{{- if and $secretLike (not $variant) -}}
+{{- $use := printf "pass it from a Secret with extraEnv, or use its '%s_secret' / '%s_cmd' variant" $key $key -}}
+{{- fail (printf "config.%s looks like a secret and %s; %s" $path $inConfigMap $use) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -108,7 +112,7 @@ ${owned.split('\n').map((l) => `  ${l.trim().replace(/^("[^"]+"): /, '$1 ')}`).j
 {{- fail "externalDatabase.host is required when postgres.enabled is false" -}}
 {{- end -}}
 {{- if and .Values.flower.enabled (ne .Values.executor "CeleryExecutor") -}}
-{{- fail (printf "flower.enabled requires executor CeleryExecutor (Flower monitors Celery workers), got executor '%s'" .Values.executor) -}}
+{{- fail (printf "flower.enabled requires executor CeleryExecutor (Flower monitors Celery workers), got '%s'" .Values.executor) -}}
 {{- end -}}
 {{- /* Declared roles: each name once; LDAP and OIDC map groups to built-in or declared roles only. */ -}}
 {{- $declared := list -}}
@@ -119,16 +123,17 @@ ${owned.split('\n').map((l) => `  ${l.trim().replace(/^("[^"]+"): /, '$1 ')}`).j
 {{- $declared = append $declared $role.name -}}
 {{- end -}}
 {{- $roles := concat (list ${Object.values(BuiltinRole).map((r) => JSON.stringify(r)).join(' ')}) $declared -}}
+{{- $known := printf "use one of %s, or declare it in auth.roles" (join ", " $roles) -}}
 {{- if has .Values.auth.type (list "ldap" "oidc") -}}
 {{- range $group, $names := .Values.auth.roleMapping -}}
 {{- range $name := $names -}}
 {{- if not (has $name $roles) -}}
-{{- fail (printf "auth.roleMapping['%s']: unknown role '%s'; use one of %s, or declare it in auth.roles" $group $name (join ", " $roles)) -}}
+{{- fail (printf "auth.roleMapping['%s']: unknown role '%s'; %s" $group $name $known) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- if and .Values.auth.defaultRole (not (has .Values.auth.defaultRole $roles)) -}}
-{{- fail (printf "auth.defaultRole: unknown role '%s'; use one of %s, or declare it in auth.roles" .Values.auth.defaultRole (join ", " $roles)) -}}
+{{- fail (printf "auth.defaultRole: unknown role '%s'; %s" .Values.auth.defaultRole $known) -}}
 {{- end -}}
 {{- end -}}
 `;
@@ -254,10 +259,11 @@ WARNING: security default relaxed: auth.ldap.allowInsecureLdap=true: LDAP bind a
 }
 
 const ADMIN_NOTES = `{{- if .Values.adminUser.enabled }}
+{{- $get := printf "kubectl get secret -n %s" .Release.Namespace }}
 
 Admin login (generated once in the cluster unless you named an existing Secret):
-  kubectl get secret -n {{ .Release.Namespace }} {{ .Values.adminUser.username.existingSecret | default (printf "%s-admin" .Release.Name) }} -o jsonpath='{.data.{{ .Values.adminUser.username.key }}}' | base64 -d; echo
-  kubectl get secret -n {{ .Release.Namespace }} {{ .Values.adminUser.password.existingSecret | default (printf "%s-admin" .Release.Name) }} -o jsonpath='{.data.{{ .Values.adminUser.password.key }}}' | base64 -d; echo
+  {{ $get }} {{ include "airflow.adminUsernameSecret" . }} -o jsonpath='{.data.{{ .Values.adminUser.username.key }}}' | base64 -d; echo
+  {{ $get }} {{ include "airflow.adminPasswordSecret" . }} -o jsonpath='{.data.{{ .Values.adminUser.password.key }}}' | base64 -d; echo
 {{- end }}`;
 
 function notes(): string {

@@ -3,30 +3,47 @@
  * actions, conditional entries and items `if` blocks, user maps and lists `with` + `toYaml`, lists built per element
  * `range`, named templates `include`. Every control action is on a line of its own and trims the newline before it,
  * so the text reads like a hand-written chart and renders to the same YAML as the tree evaluated in TypeScript.
+ *
+ * What the writer knows holds where it prints (the object's conditions, the enclosing `if`s) simplifies what it
+ * prints: no condition is tested again inside itself, and a choice it decides is printed as the branch it takes.
+ * A list or map whose entries are all conditional is printed as its key and entries: null (absent, to Kubernetes)
+ * when none is rendered.
  */
 import { stringify } from 'yaml';
 import { Expr, GoContext, goPipeline, isExpr, NamedCondition, NamedValue, Op, operand, ReleaseField, TOP } from '../expr/core';
 import { Include, ItemGroup, NonEmpty, Range, Spread, SPREAD, walkExprs, When } from '../expr/tree';
+import { specialize } from './text';
 
 /** Lines of template text being written, and what the printing found along the way. */
 export class TemplateWriter {
   public readonly lines: string[] = [];
   /** Named templates and conditions the text includes, by name. */
   public readonly includes = new Map<string, Include | NamedCondition | NamedValue>();
-
-  /** Conditions known to hold where the text is printed (the object's scope): not tested again. */
-  private assumed = new Set<string>();
+  /** Conditions known where the text is printed, by their Go text: true or false. */
+  private readonly facts: { key: string; cond: Expr<boolean>; value: boolean }[] = [];
+  private base: { key: string; cond: Expr<boolean>; value: boolean }[] = [];
 
   constructor(public readonly ctx: GoContext = TOP) {}
 
-  /** Prints what follows knowing `conds` hold. */
+  /** Prints what follows knowing `conds` hold (the object's or the template's scope). */
   public assume(conds: Expr<boolean>[]): void {
-    this.assumed = new Set(conds.flatMap((c) => (c instanceof NamedCondition && isExpr(c.body) ? [c.go(TOP), c.body.go(TOP)] : [c.go(TOP)])));
+    this.base = conds.map((c) => ({ key: c.go(TOP), cond: c, value: true }));
   }
 
-  /** Whether `c` is known to hold here. */
-  private known(c: Expr<boolean>): boolean {
-    return this.assumed.has(c.go(TOP)) || (c instanceof NamedCondition && isExpr(c.body) && this.assumed.has(c.body.go(TOP)));
+  /** `x` simplified by what is known here. */
+  public simplify<T>(x: T): T {
+    let y: unknown = x;
+    for (const f of [...this.base, ...this.facts]) y = specialize(y, f.cond, f.value);
+    return y as T;
+  }
+
+  private withFact<T>(cond: Expr<boolean>, value: boolean, f: () => T): T {
+    this.facts.push({ key: cond.go(TOP), cond, value });
+    try {
+      return f();
+    } finally {
+      this.facts.pop();
+    }
   }
 
   /** Prints the entries of a map at `indent`. */
@@ -51,60 +68,64 @@ export class TemplateWriter {
 
   /** Prints one `key: value` entry (or nothing, or a conditional block). */
   public entry(key: string, value: unknown, indent: number, ctx: GoContext): void {
-    const pad = ' '.repeat(indent);
-    const k = yamlKey(key);
+    this.choice(value, indent, ctx, (v) => this.plainEntry(key, v, indent, ctx));
+  }
+
+  /**
+   * Prints a value that may be a choice (a `When`, or a ternary expression): each alternative in an `if` / `else if` /
+   * `else` block, knowing its condition there; a choice decided by what is known here prints only its branch.
+   */
+  private choice(value: unknown, indent: number, ctx: GoContext, print: (v: unknown) => void): void {
     if (value === undefined) return;
-    if (value instanceof When && this.known(value.cond)) {
-      this.entry(key, value.then, indent, ctx);
+    const w = asChoice(value);
+    if (!w) { print(value); return; }
+    const cond = this.simplify(w.cond) as Expr<boolean> | boolean;
+    if (!isExpr(cond)) { this.choice(cond ? w.then : w.otherwise, indent, ctx, print); return; }
+    const direct = withTarget(w);
+    if (direct) { print(new WithBlock(direct)); return; }
+    this.control(indent, `if ${this.cond(cond, ctx)}`);
+    this.withFact(cond, true, () => this.choice(w.then, indent, ctx, print));
+    this.withFact(cond, false, () => this.elseChain(w.otherwise, indent, ctx, print));
+    this.control(indent, 'end');
+  }
+
+  private elseChain(value: unknown, indent: number, ctx: GoContext, print: (v: unknown) => void): void {
+    if (value === undefined) return;
+    const w = asChoice(value);
+    const cond = w ? this.simplify(w.cond) as Expr<boolean> | boolean : undefined;
+    if (w && isExpr(cond) && !withTarget(w)) {
+      this.control(indent, `else if ${this.cond(cond, ctx)}`);
+      this.withFact(cond, true, () => this.choice(w.then, indent, ctx, print));
+      this.withFact(cond, false, () => this.elseChain(w.otherwise, indent, ctx, print));
       return;
     }
-    if (value instanceof When) {
-      const direct = withTarget(value);
-      if (direct) {
-        this.control(indent, `with ${this.pipe(direct, ctx)}`);
-        this.lines.push(`${pad}${k}:`);
-        this.control(indent + 2, `${isYamlText(direct) ? '.' : 'toYaml .'} | nindent ${indent + 2}`);
-        this.control(indent, 'end');
-        return;
-      }
-      let w: When | undefined = value;
-      let first = true;
-      while (w) {
-        this.control(indent, `${first ? 'if' : 'else if'} ${this.cond(w.cond, ctx)}`);
-        this.entry(key, w.then, indent, ctx);
-        first = false;
-        const next: unknown = w.otherwise;
-        if (next instanceof When && !withTarget(next)) { w = next; continue; }
-        if (next !== undefined) {
-          this.control(indent, 'else');
-          this.entry(key, next, indent, ctx);
-        }
-        w = undefined;
-      }
+    this.control(indent, 'else');
+    this.choice(value, indent, ctx, print);
+  }
+
+  private plainEntry(key: string, value: unknown, indent: number, ctx: GoContext): void {
+    const pad = ' '.repeat(indent);
+    const k = yamlKey(key);
+    if (value instanceof WithBlock) {
+      this.control(indent, `with ${this.pipe(value.target, ctx)}`);
+      this.lines.push(`${pad}${k}:`);
+      this.control(indent + 2, `${isYamlText(value.target) ? '.' : 'toYaml .'} | nindent ${indent + 2}`);
       this.control(indent, 'end');
       return;
     }
     if (isExpr(value)) {
-      if (isBlock(value)) {
+      const x = this.simplify(value);
+      if (!isExpr(x)) { this.plainEntry(key, x, indent, ctx); return; }
+      if (isBlock(x)) {
         this.lines.push(`${pad}${k}:`);
-        this.control(indent + 2, `${this.block(value, ctx)} | nindent ${indent + 2}`);
+        this.control(indent + 2, `${this.block(x, ctx)} | nindent ${indent + 2}`);
       } else {
-        this.lines.push(`${pad}${k}: ${this.scalar(value, ctx)}`);
+        this.lines.push(`${pad}${k}: ${this.scalar(x, ctx)}`);
       }
       return;
     }
     if (Array.isArray(value)) {
       if (value.length === 0) { this.lines.push(`${pad}${k}: []`); return; }
-      const always = value.some(isUnconditional) || this.known(listPresence(value));
-      if (!always) {
-        this.control(indent, `if ${this.cond(listPresence(value), ctx)}`);
-        this.lines.push(`${pad}${k}:`);
-        this.list(value, indent + 2, ctx);
-        this.control(indent, 'else');
-        this.lines.push(`${pad}${k}: []`);
-        this.control(indent, 'end');
-        return;
-      }
       this.lines.push(`${pad}${k}:`);
       this.list(value, indent + 2, ctx);
       return;
@@ -113,15 +134,6 @@ export class TemplateWriter {
       const own = Object.values(value).filter((v) => v !== undefined);
       const spreads = ((value as any)[SPREAD] ?? []) as Spread[];
       if (own.length === 0 && spreads.length === 0) { this.lines.push(`${pad}${k}: {}`); return; }
-      if (!own.some(isUnconditional) && !spreads.some(isUnconditional)) {
-        this.control(indent, `if ${this.cond(mapPresence(value as Record<string, unknown>), ctx)}`);
-        this.lines.push(`${pad}${k}:`);
-        this.map(value as Record<string, unknown>, indent + 2, ctx);
-        this.control(indent, 'else');
-        this.lines.push(`${pad}${k}: {}`);
-        this.control(indent, 'end');
-        return;
-      }
       this.lines.push(`${pad}${k}:`);
       this.map(value as Record<string, unknown>, indent + 2, ctx);
       return;
@@ -136,72 +148,71 @@ export class TemplateWriter {
 
   /** Prints the items of a list at `indent`. */
   public list(items: unknown[], indent: number, ctx: GoContext = this.ctx): void {
-    const pad = ' '.repeat(indent);
     for (const item of items) {
       if (item === undefined) continue;
-      if (item instanceof Spread) {
-        this.spread(item, indent, ctx);
-        continue;
-      }
+      if (item instanceof Spread) { this.spread(item, indent, ctx); continue; }
       if (item instanceof Range) {
         this.control(indent, `range ${this.pipe(item.list, ctx)}`);
         this.list([item.body], indent, rebind(ctx, true));
         this.control(indent, 'end');
         continue;
       }
-      if (item instanceof When && this.known(item.cond)) {
-        this.list(item.then instanceof ItemGroup ? item.then.items : [item.then], indent, ctx);
-        continue;
-      }
-      if (item instanceof When) {
-        this.control(indent, `if ${this.cond(item.cond, ctx)}`);
-        this.list(item.then instanceof ItemGroup ? item.then.items : [item.then], indent, ctx);
-        if (item.otherwise !== undefined) {
-          this.control(indent, 'else');
-          this.list([item.otherwise], indent, ctx);
-        }
-        this.control(indent, 'end');
-        continue;
-      }
-      if (isExpr(item)) {
-        if (isBlock(item)) {
-          this.lines.push(`${pad}-`);
-          this.control(indent + 2, `${this.block(item, ctx)} | nindent ${indent + 2}`);
-        } else {
-          this.lines.push(`${pad}- ${this.scalar(item, ctx)}`);
-        }
-        continue;
-      }
-      if (Array.isArray(item)) {
-        this.lines.push(`${pad}-`);
-        this.list(item, indent + 2, ctx);
-        continue;
-      }
-      if (item !== null && typeof item === 'object') {
-        const entries = Object.entries(item).filter(([, v]) => v !== undefined);
-        const first = entries[0];
-        const inline = first && isInlineable(first[1]);
-        if (!inline) {
-          if (entries.length === 0 && !((item as any)[SPREAD] ?? []).length) { this.lines.push(`${pad}- {}`); continue; }
-          this.lines.push(`${pad}-`);
-          this.map(item as Record<string, unknown>, indent + 2, ctx);
-          continue;
-        }
-        const start = this.lines.length;
-        this.entry(first[0], first[1], indent + 2, ctx);
-        this.lines[start] = `${pad}- ${this.lines[start].slice(indent + 2)}`;
-        const rest: Record<string, unknown> = Object.fromEntries(entries.slice(1));
-        (rest as any)[SPREAD] = (item as any)[SPREAD];
-        this.map(rest, indent + 2, ctx);
-        continue;
-      }
-      if (isBlockText(item)) {
-        const b = blockScalar(item, indent + 2);
-        this.lines.push(`${pad}- ${b.header}`, ...b.lines);
-        continue;
-      }
-      this.lines.push(`${pad}- ${yamlScalar(item)}`);
+      this.choice(item, indent, ctx, (v) => {
+        if (v instanceof ItemGroup) this.list(v.items, indent, ctx);
+        else if (v instanceof Spread || v instanceof Range) this.list([v], indent, ctx);
+        else this.item(v, indent, ctx);
+      });
     }
+  }
+
+  private item(item: unknown, indent: number, ctx: GoContext): void {
+    const pad = ' '.repeat(indent);
+    if (item instanceof WithBlock) {
+      this.control(indent, `with ${this.pipe(item.target, ctx)}`);
+      this.control(indent, `toYaml . | nindent ${indent}`);
+      this.control(indent, 'end');
+      return;
+    }
+    if (isExpr(item)) {
+      const x = this.simplify(item);
+      if (!isExpr(x)) { this.item(x, indent, ctx); return; }
+      if (isBlock(x)) {
+        this.lines.push(`${pad}-`);
+        this.control(indent + 2, `${this.block(x, ctx)} | nindent ${indent + 2}`);
+      } else {
+        this.lines.push(`${pad}- ${this.scalar(x, ctx)}`);
+      }
+      return;
+    }
+    if (Array.isArray(item)) {
+      this.lines.push(`${pad}-`);
+      this.list(item, indent + 2, ctx);
+      return;
+    }
+    if (item !== null && typeof item === 'object') {
+      const entries = Object.entries(item).filter(([, v]) => v !== undefined);
+      const spreads = ((item as any)[SPREAD] ?? []) as Spread[];
+      const first = entries[0];
+      if (!first || spreads.some((s) => s.first) || !isInlineable(this.simplify(first[1]))) {
+        if (entries.length === 0 && spreads.length === 0) { this.lines.push(`${pad}- {}`); return; }
+        this.lines.push(`${pad}-`);
+        this.map(item as Record<string, unknown>, indent + 2, ctx);
+        return;
+      }
+      const start = this.lines.length;
+      this.entry(first[0], first[1], indent + 2, ctx);
+      this.lines[start] = `${pad}- ${this.lines[start].slice(indent + 2)}`;
+      const rest: Record<string, unknown> = Object.fromEntries(entries.slice(1));
+      (rest as any)[SPREAD] = spreads;
+      this.map(rest, indent + 2, ctx);
+      return;
+    }
+    if (isBlockText(item)) {
+      const b = blockScalar(item, indent + 2);
+      this.lines.push(`${pad}- ${b.header}`, ...b.lines);
+      return;
+    }
+    this.lines.push(`${pad}- ${yamlScalar(item)}`);
   }
 
   /** `{{- <text> }}` on a line of its own. */
@@ -211,14 +222,16 @@ export class TemplateWriter {
 
   /** A condition as the `if` argument. */
   public cond(c: Expr<boolean>, ctx: GoContext): string {
-    this.collect(c);
-    return truthText(c, ctx, true);
+    const s = this.simplify(c);
+    this.collect(s);
+    return isExpr(s) ? truthText(s, ctx, true) : String(s);
   }
 
   /** A value as a pipeline. */
   public pipe(x: unknown, ctx: GoContext): string {
-    this.collect(x);
-    return goPipeline(x, ctx);
+    const s = this.simplify(x);
+    this.collect(s);
+    return goPipeline(s, ctx);
   }
 
   /** A map or list valued expression as a pipeline printing YAML at column 0. */
@@ -231,7 +244,7 @@ export class TemplateWriter {
   /** A scalar expression in a YAML value position. */
   private scalar(x: Expr, ctx: GoContext): string {
     this.collect(x);
-    if (x.kind === 'int') return `{{ ${operand(x, ctx)} | int64 }}`;
+    if (x.kind === 'int') return `{{ ${x instanceof NamedValue || x instanceof Include ? x.go(ctx) : operand(x, ctx)} | int64 }}`;
     if (x instanceof NamedCondition) return `{{ ${x.go(ctx)} | eq "true" }}`;
     if (x.kind === 'bool') return `{{ ${x.go(ctx)} }}`;
     const inline = inlineConcat(x, ctx);
@@ -245,6 +258,19 @@ export class TemplateWriter {
       if (e instanceof Include || e instanceof NamedCondition || e instanceof NamedValue) this.includes.set(e instanceof Include ? e.def.name : e.name, e);
     });
   }
+}
+
+
+/** A `with` block: a value printed only when set. */
+class WithBlock {
+  constructor(public readonly target: Expr) {}
+}
+
+/** A value that is a choice: a `When`, or a ternary expression (printed as a `When`). */
+function asChoice(v: unknown): When | undefined {
+  if (v instanceof When) return v;
+  if (v instanceof Op && v.def.name === 'ternary' && isExpr(v.args[0])) return new When(v.args[0] as Expr<boolean>, v.args[1], v.args[2]);
+  return undefined;
 }
 
 /** `.` is rebound inside `with` and `range`: the top level is then `$`. */
@@ -268,50 +294,29 @@ function withTarget(w: When): Expr | undefined {
   return w.cond instanceof NonEmpty && w.then === w.cond.value && w.otherwise === undefined ? w.cond.value : undefined;
 }
 
-function isUnconditional(x: unknown): boolean {
-  // A named template's block is never empty.
-  if (x instanceof Spread) return x.value instanceof Include;
-  return !(x instanceof When) && !(x instanceof Range) && x !== undefined;
-}
-
 function isInlineable(v: unknown): boolean {
-  if (v instanceof When || v === undefined) return false;
+  if (v === undefined || asChoice(v)) return false;
   if (isExpr(v)) return !isBlock(v);
   return true;
 }
 
-/** When a list whose items are all conditional holds anything. */
-function listPresence(items: unknown[]): Expr<boolean> {
-  const conds = items.map((x) => (x instanceof When ? (x.otherwise !== undefined ? undefined : x.cond)
-    : x instanceof Spread ? new NonEmpty(x.value) : x instanceof Range ? new NonEmpty(x.list) : undefined));
-  if (conds.some((c) => c === undefined)) throw new Error('internal: listPresence of a list with unconditional items');
-  return anyOf(conds as Expr<boolean>[]);
-}
-
-function mapPresence(m: Record<string, unknown>): Expr<boolean> {
-  const conds = Object.values(m).filter((v) => v !== undefined).map((v) => (v instanceof When ? v.cond : undefined));
-  if (((m as any)[SPREAD] ?? []).some(isUnconditional)) throw new Error('internal: mapPresence of a map with a named template');
-  for (const s of ((m as any)[SPREAD] ?? []) as Spread[]) conds.push(new NonEmpty(s.value));
-  if (conds.some((c) => c === undefined)) throw new Error('internal: mapPresence of a map with unconditional entries');
-  return anyOf(conds as Expr<boolean>[]);
-}
-
-function anyOf(conds: Expr<boolean>[]): Expr<boolean> {
-  const unique = conds.filter((c, i) => conds.findIndex((d) => d.go(TOP) === c.go(TOP)) === i);
-  if (unique.length === 1) return unique[0];
-  return new AnyOf(unique);
-}
-
-class AnyOf extends Expr<boolean> {
-  constructor(public readonly conds: Expr<boolean>[]) {
-    super('bool');
+/**
+ * A condition as `if` reads it: `if x` for "x is set" (Go's truthiness), also inside `and`, `or` and `not`, so
+ * conditions read `and .Values.a (not .Values.b)` rather than `and (not (empty .Values.a)) (empty .Values.b)`.
+ */
+export function truthText(c: Expr<boolean>, ctx: GoContext, top: boolean): string {
+  const wrap = (t: string) => (top || /^[$.A-Za-z0-9_"]*$/.test(t) ? t : `(${t})`);
+  if (c instanceof NonEmpty) return wrap(c.value.go(ctx));
+  if (c instanceof Op) {
+    const args = c.args as Expr<boolean>[];
+    switch (c.def.name) {
+      case 'nonEmpty': return wrap(goPipeline(args[0], ctx));
+      case 'empty': return wrap(`not ${operand(args[0], ctx)}`);
+      case 'and': case 'or': return wrap(`${c.def.name} ${args.map((a) => (isExpr(a) ? truthText(a, ctx, false) : operand(a, ctx))).join(' ')}`);
+      case 'not': return wrap(`not ${isExpr(args[0]) ? truthText(args[0], ctx, false) : operand(args[0], ctx)}`);
+    }
   }
-  public go(ctx: GoContext): string {
-    return `or ${this.conds.map((c) => (c instanceof NonEmpty ? operand(c.value, ctx) : operand(c, ctx))).join(' ')}`;
-  }
-  public evaluate(env: any): unknown {
-    return this.conds.some((c) => c.evaluate(env));
-  }
+  return top ? c.go(ctx) : operand(c, ctx);
 }
 
 /**
@@ -319,7 +324,6 @@ class AnyOf extends Expr<boolean> {
  * that keeps it a plain string (it starts with a letter and contains a dash or other letters).
  */
 function inlineConcat(x: Expr, ctx: GoContext): string | undefined {
-  if (x instanceof ReleaseField && x.field === 'Name') return undefined;
   if (!(x instanceof Op) || x.def.name !== 'concat') return undefined;
   const parts = x.args;
   if (!parts.every((p) => (isExpr(p) ? p instanceof ReleaseField && p.field === 'Name' : typeof p === 'string' && /^[-a-z0-9./:]*$/.test(p)))) return undefined;
@@ -362,23 +366,4 @@ export function blockScalar(v: string, indent: number): { header: string; lines:
   const lines = body.split('\n').map((l) => (l === '' ? '' : pad + l.replace(/\{\{/g, '{{ "{{" }}')));
   for (let i = 1; i < trailing; i++) lines.push('');
   return { header: `|${indicator}${chomp}`, lines };
-}
-
-/**
- * A condition as `if` reads it: `if x` for "x is set" (Go's truthiness), also inside `and`, `or` and `not`, so
- * conditions read `and .Values.a (not .Values.b)` rather than `and (not (empty .Values.a)) (empty .Values.b)`.
- */
-export function truthText(c: Expr<boolean>, ctx: GoContext, top: boolean): string {
-  const wrap = (t: string) => (top || /^[$.A-Za-z0-9_"]*$/.test(t) ? t : `(${t})`);
-  if (c instanceof NonEmpty) return wrap(c.value.go(ctx));
-  if (c instanceof Op) {
-    const args = c.args as Expr<boolean>[];
-    switch (c.def.name) {
-      case 'nonEmpty': return wrap(goPipeline(args[0], ctx));
-      case 'empty': return wrap(`not ${operand(args[0], ctx)}`);
-      case 'and': case 'or': return wrap(`${c.def.name} ${args.map((a) => (isExpr(a) ? truthText(a, ctx, false) : operand(a, ctx))).join(' ')}`);
-      case 'not': return wrap(`not ${isExpr(args[0]) ? truthText(args[0], ctx, false) : operand(args[0], ctx)}`);
-    }
-  }
-  return top ? c.go(ctx) : operand(c, ctx);
 }

@@ -8,7 +8,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Expr, Val } from '../expr/core';
 import { and } from '../expr/ops';
-import { currentConditions, each, items, kubeObject, scoped, when } from '../expr/tree';
+import { currentConditions, each, items, kubeObject, optionalList, scoped, when } from '../expr/tree';
 
 /** A TCP or UDP port. */
 export class NetworkPort {
@@ -106,11 +106,12 @@ export class Connections {
     this.ingress.push({ peers: peer.peers, ports: [target], conditions: currentConditions() });
   }
 
-  private render(rules: Rule[], field: 'from' | 'to'): unknown[] {
-    return items(...rules.map((r) => when(and(...r.conditions.filter((c) => !this.scope.includes(c))), {
+  private render(rules: Rule[], field: 'from' | 'to'): unknown[] | undefined {
+    // No rule: the policy type alone denies everything.
+    return optionalList(items(...rules.map((r) => when(and(...r.conditions.filter((c) => !this.scope.includes(c))), {
       [field]: r.peers,
       ports: r.ports.length ? r.ports.map((p) => ({ port: p.port, protocol: p.protocol })) : undefined,
-    })));
+    }))));
   }
 }
 

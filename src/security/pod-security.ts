@@ -5,7 +5,7 @@
 import { Size } from 'cdk8s';
 import { ContainerResources } from 'cdk8s-plus-27';
 import { isExpr, Val } from '../expr/core';
-import { add, concat, isSet, not } from '../expr/ops';
+import { add, concat, isSet, mapChoice, not } from '../expr/ops';
 import { items, NonEmpty, nonEmptyList, nonEmptyMap, nonEmptyValue, template, when } from '../expr/tree';
 
 /** The user and group an image's process runs as (the group also owns mounted volumes). */
@@ -213,10 +213,11 @@ export function defaultEphemeralStorageMi(writablePaths: WritablePath[], writabl
 
 /** The default resources of a container, in wire format (the ephemeral-storage limit per root filesystem setting). */
 export function defaultResources(d: ResourceDefaults, writablePaths: WritablePath[], writableRoot: Val<boolean>): Record<string, unknown> {
-  const limit = (writable: boolean) => concat(defaultEphemeralStorageMi(writablePaths, writable).limit, 'Mi');
+  const mi = (n: Val<number>) => concat(n, 'Mi');
+  const limit = (writable: boolean) => mi(defaultEphemeralStorageMi(writablePaths, writable).limit);
   return {
-    requests: { 'cpu': d.cpu, 'memory': concat(d.memoryRequestMi, 'Mi'), 'ephemeral-storage': concat(EPHEMERAL_STORAGE_REQUEST_MI, 'Mi') },
-    limits: { 'memory': concat(d.memoryLimitMi, 'Mi'), 'ephemeral-storage': when(writableRoot, limit(true), limit(false)) },
+    requests: { 'cpu': d.cpu, 'memory': mapChoice(d.memoryRequestMi, mi), 'ephemeral-storage': mi(EPHEMERAL_STORAGE_REQUEST_MI) },
+    limits: { 'memory': mapChoice(d.memoryLimitMi, mi), 'ephemeral-storage': when(writableRoot, limit(true), limit(false)) },
   };
 }
 

@@ -10,8 +10,8 @@ import { Executor } from '../config/executor';
 import { LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG, DATABASE_WEBSERVER_CONFIG } from '../config/auth-webserver-config';
 import { LoginEgress, LoginInputs, LoginSecretFile } from '../config/auth';
 import { apply, Expr, Kind, OpDef, ReleaseField, Ref, Val } from '../expr/core';
-import { and, concat, condition, eq, ifElse, isEmpty, isSet, join, mebibytes, named, not, orDefault, sha256, str, toJson } from '../expr/ops';
-import { items, when, whenAll } from '../expr/tree';
+import { and, concat, condition, eq, ifElse, isEmpty, isNumber, isSet, join, mebibytes, named, not, orDefault, sha256, str, toJson } from '../expr/ops';
+import { items, spread, template, when, whenAll } from '../expr/tree';
 import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS } from '../security/network';
 import { isGroup, leaves, ValueGroup, VALUES_MODEL } from './model';
 
@@ -143,7 +143,7 @@ export function inputsFromValues(chartLabel: string): ReleaseInputs {
       port: ifElse(v<boolean>('redis.enabled'), 6379, extRedis('port') as Expr<number>),
       password: passwordChoice(v<boolean>('redis.enabled'), choice('redis.password', 'redis', 'the Redis password', 'airflow.redisOwnPasswordSecret'), required('externalRedis.password'), 'airflow.redisPasswordSecret', 'the Redis password'),
       tls: and(not(v<boolean>('redis.enabled')), extRedis('tls') as Expr<boolean>),
-      caCertificate: optional('externalRedis.caCertificate', not(v<boolean>('redis.enabled')), 'airflow.redisCa', 'The external Redis\'s CA certificate is mounted (externalRedis.caCertificate).'),
+      caCertificate: optional('externalRedis.caCertificate', EXTERNAL_REDIS, 'airflow.redisCa', 'The external Redis\'s CA certificate is mounted (externalRedis.caCertificate).'),
       databaseIndex: ifElse(v<boolean>('redis.enabled'), 0, extRedis('databaseIndex') as Expr<number>),
       cidrs: extRedis('cidrs') as Expr<string[]>,
     },
@@ -195,7 +195,10 @@ export function inputsFromValues(chartLabel: string): ReleaseInputs {
       dnsPodLabels: orDefault(v<Record<string, string>>('networkPolicy.dnsPodLabels'), KUBE_DNS_PODS),
     },
     writableRootFilesystem: v('security.writableRootFilesystem'),
-    jobs: { ttlSecondsAfterFinished: v('jobs.ttlSecondsAfterFinished') },
+    jobs: {
+      ttlSecondsAfterFinished: v('jobs.ttlSecondsAfterFinished'),
+      ttlSet: condition('airflow.jobTtl', 'Finished Jobs are deleted after jobs.ttlSecondsAfterFinished seconds.', isNumber(v('jobs.ttlSecondsAfterFinished'))),
+    },
     managedBy: new ReleaseField('Service'),
     chartLabel,
   };
@@ -226,7 +229,15 @@ const URL_PORT: OpDef = {
     const port = m?.[2]?.slice(1);
     return port ? Number(port) : fallback;
   },
-  go: ([url, fallback], operand) => `regexFind ":[0-9]+$" (regexFind ${JSON.stringify(AUTHORITY)} ${operand(url)}) | trimPrefix ":" | default ${operand(fallback)} | int`,
+  go: ([url, fallback], operand) => `include "airflow.urlPort" (dict "url" ${operand(url)} "default" ${operand(fallback)})`,
+  defines: {
+    'airflow.urlPort': [
+      '{{- /* The port of a URL (.url): the one after its host, else .default. */ -}}',
+      '{{- define "airflow.urlPort" -}}',
+      `{{- regexFind ${JSON.stringify(AUTHORITY)} .url | regexFind ":[0-9]+$" | trimPrefix ":" | default .default }}`,
+      '{{- end }}',
+    ].join('\n'),
+  },
 };
 
 /** The port of a URL (`scheme://host:port/...`), or `fallback`. */
@@ -240,7 +251,13 @@ function loginFromValues(): LoginInputs {
   const o = (k: string) => v<string>(`auth.oidc.${k}`);
   const env = (name: string, value: Val<string>) => ({ name, value });
   const provider = o('provider');
-  const isProvider = (p: string) => eq(provider, p);
+  const providers: Record<string, Val<boolean>> = {
+    generic: condition('airflow.oidcGeneric', 'OpenID Connect with any provider that has a discovery document.', eq(provider, 'generic'), 'login'),
+    azureEntraId: condition('airflow.oidcEntraId', 'OpenID Connect with Microsoft Entra ID.', eq(provider, 'azureEntraId'), 'login'),
+    okta: condition('airflow.oidcOkta', 'OpenID Connect with Okta.', eq(provider, 'okta'), 'login'),
+    keycloak: eq(provider, 'keycloak'),
+  };
+  const isProvider = (p: string) => providers[p];
   const common = [
     env('AUTH_ROLES_MAPPING', named('airflow.roleMapping', 'auth.roleMapping as JSON (the api-server reads AUTH_ROLES_MAPPING).', toJson(v('auth.roleMapping')))),
     env('AUTH_ROLES_SYNC_AT_LOGIN', concat(v<boolean>('auth.syncRolesAtLogin') as unknown as Val<string>)),
@@ -248,10 +265,13 @@ function loginFromValues(): LoginInputs {
     // Always set (empty: none), so the login settings end with the same variable whatever the values.
     env('AUTH_USER_REGISTRATION_ROLE', v('auth.defaultRole')),
   ];
+  const ldapCa = condition('airflow.ldapCa', 'The api-server mounts the LDAP directory\'s CA certificate.', and(LDAP, isSet(l('caCertificate.existingSecret'))), 'login');
+  const ldapBind = condition('airflow.ldapBind', 'The api-server searches the directory with a service account (bindDn) and mounts its password.',
+    and(LDAP, isSet(l('bindDn'))), 'login');
   const okta = (path: Val<string>) => concat('https://', o('okta.domain'), ifElse(isSet(o('okta.authorizationServerId')), concat('/oauth2/', o('okta.authorizationServerId')), ''), path);
   const keycloakRealm = concat(o('keycloak.url'), '/realms/', o('keycloak.realm'));
   const azure = concat('https://login.microsoftonline.com/', o('azureEntraId.tenantId'));
-  const ldapEnv = whenAll(LDAP,
+  const ldapEnv = loginTemplate('airflow.ldap.env', 'The LDAP directory\'s settings (the api-server reads them in webserver_config.py).',
     env('LDAP_HOST', l('url')),
     env('LDAP_USE_TLS', concat(v<boolean>('auth.ldap.startTls') as unknown as Val<string>)),
     env('LDAP_USER_BASE', l('userBase')),
@@ -263,14 +283,14 @@ function loginFromValues(): LoginInputs {
     env('LDAP_USER_GROUP_ATTRIBUTE', l('userGroupAttribute')),
     env('LDAP_GROUP_OBJECT_CLASS', l('groupObjectClass')),
     env('LDAP_GROUP_ATTRIBUTE', l('groupMemberAttribute')),
-    when(isSet(l('bindDn')), env('LDAP_BIND_DN', l('bindDn'))),
+    when(ldapBind, env('LDAP_BIND_DN', l('bindDn'))),
     when(isSet(l('groupBase')), env('LDAP_GROUP_BASE', l('groupBase'))),
-    when(isSet(l('caCertificate.existingSecret')), env('LDAP_CA_CERT_FILE', concat(`${SECRET_DIR}/ldap-ca/`, l('caCertificate.key')))),
-    when(isSet(l('bindDn')), env('LDAP_BIND_PASSWORD_FILE', concat(`${SECRET_DIR}/ldap-bind-password/`, l('bindPassword.key')))),
-    ...common,
+    when(ldapCa, env('LDAP_CA_CERT_FILE', concat(`${SECRET_DIR}/ldap-ca/`, l('caCertificate.key')))),
+    when(ldapBind, env('LDAP_BIND_PASSWORD_FILE', concat(`${SECRET_DIR}/ldap-bind-password/`, l('bindPassword.key')))),
   );
-  const oidcEnv = whenAll(OIDC,
-    env('OAUTH_PROVIDER', ifElse(isProvider('generic'), o('generic.name'), ifElse(isProvider('azureEntraId'), 'azure', provider))),
+  const oidcEnv = loginTemplate('airflow.oidc.env', 'The OpenID Connect provider\'s settings (the api-server reads them in webserver_config.py).',
+    env('OAUTH_PROVIDER', named('airflow.oidcProviderName', 'The provider\'s name in FAB (azureEntraId is FAB\'s azure).',
+      ifElse(isProvider('generic'), o('generic.name'), ifElse(isProvider('azureEntraId'), 'azure', provider)), 'login')),
     env('OAUTH_CLIENT_ID', o('clientId')),
     env('OAUTH_CLIENT_SECRET_FILE', concat(`${SECRET_DIR}/oauth-client-secret/`, o('clientSecret.key'))),
     env('OAUTH_SERVER_METADATA_URL', named('airflow.oidcDiscoveryUrl', 'The OpenID discovery document of the provider.',
@@ -280,24 +300,28 @@ function loginFromValues(): LoginInputs {
     when(not(isProvider('generic')), env('OAUTH_API_BASE_URL', named('airflow.oidcApiBaseUrl', 'The API base URL of a preset provider.',
       ifElse(isProvider('azureEntraId'), concat(azure, '/oauth2'),
         ifElse(isProvider('okta'), okta(ifElse(isSet(o('okta.authorizationServerId')), '/v1/', '/oauth2/v1/')), concat(keycloakRealm, '/protocol/')))))),
-    env('OAUTH_SCOPE', join(orDefault(v<string[]>('auth.oidc.scopes'),
-      ifElse(isProvider('okta'), ['openid', 'email', 'profile', 'groups'], ['openid', 'email', 'profile'])), ' ')),
-    when(isProvider('azureEntraId'), env('OAUTH_TENANT_ID', o('azureEntraId.tenantId'))),
-    when(isProvider('azureEntraId'), env('OAUTH_ROLES_CLAIM', o('azureEntraId.rolesClaim'))),
-    when(isProvider('generic'), env('OAUTH_USERNAME_CLAIM', o('generic.usernameClaim'))),
-    when(isProvider('generic'), env('OAUTH_GROUPS_CLAIM', o('generic.groupsClaim'))),
-    ...common,
+    env('OAUTH_SCOPE', named('airflow.oidcScopes', 'The scopes requested: auth.oidc.scopes, or openid email profile (and groups for Okta).',
+      ifElse(isProvider('okta'), join(orDefault(v<string[]>('auth.oidc.scopes'), ['openid', 'email', 'profile', 'groups']), ' '),
+        join(orDefault(v<string[]>('auth.oidc.scopes'), ['openid', 'email', 'profile']), ' ')), 'login')),
+    whenAll(isProvider('azureEntraId'), env('OAUTH_TENANT_ID', o('azureEntraId.tenantId')), env('OAUTH_ROLES_CLAIM', o('azureEntraId.rolesClaim'))),
+    whenAll(isProvider('generic'), env('OAUTH_USERNAME_CLAIM', o('generic.usernameClaim')), env('OAUTH_GROUPS_CLAIM', o('generic.groupsClaim'))),
   );
+  const rolesEnv = loginTemplate('airflow.login.roles.env', 'How LDAP or OpenID Connect groups map to roles, and who may register.', ...common);
   const secretFiles: LoginSecretFile[] = [
-    { volume: 'ldap-ca', ref: { name: l('caCertificate.existingSecret'), key: l('caCertificate.key') }, when: and(LDAP, isSet(l('caCertificate.existingSecret'))) },
-    { volume: 'ldap-bind-password', ref: { name: l('bindPassword.existingSecret'), key: l('bindPassword.key') }, when: and(LDAP, isSet(l('bindDn'))) },
+    { volume: 'ldap-ca', ref: { name: l('caCertificate.existingSecret'), key: l('caCertificate.key') }, when: ldapCa },
+    { volume: 'ldap-bind-password', ref: { name: l('bindPassword.existingSecret'), key: l('bindPassword.key') }, when: ldapBind },
     { volume: 'oauth-client-secret', ref: { name: o('clientSecret.existingSecret'), key: o('clientSecret.key') }, when: OIDC },
   ];
   const egress: LoginEgress[] = [
-    { when: LDAP, description: 'the LDAP directory', cidrs: v('auth.ldap.cidrs'), port: urlPort(l('url'), ifElse(isLdaps(l('url')), 636, 389)) },
+    {
+      when: LDAP, description: 'the LDAP directory', cidrs: v('auth.ldap.cidrs'),
+      port: named('airflow.ldapPort', 'The LDAP directory\'s port: the one in auth.ldap.url, or 636 (ldaps) / 389.',
+        ifElse(isLdaps(l('url')), urlPort(l('url'), 636), urlPort(l('url'), 389)), 'login'),
+    },
     {
       when: OIDC, description: 'the identity provider', cidrs: v('auth.oidc.cidrs'),
-      port: ifElse(isProvider('generic'), urlPort(o('generic.discoveryUrl'), 443), ifElse(isProvider('keycloak'), urlPort(o('keycloak.url'), 443), 443)),
+      port: named('airflow.oidcPort', 'The identity provider\'s HTTPS port: the one in its URL, or 443.',
+        ifElse(isProvider('generic'), urlPort(o('generic.discoveryUrl'), 443), ifElse(isProvider('keycloak'), urlPort(o('keycloak.url'), 443), 443)), 'login'),
     },
   ];
   const sum = (text: string) => sha256(text) as string;
@@ -305,7 +329,7 @@ function loginFromValues(): LoginInputs {
     database: DATABASE_LOGIN,
     webserverConfig: when(LDAP, LDAP_WEBSERVER_CONFIG, when(OIDC, OIDC_WEBSERVER_CONFIG, DATABASE_WEBSERVER_CONFIG)),
     checksum: when(LDAP, sum(LDAP_WEBSERVER_CONFIG), when(OIDC, sum(OIDC_WEBSERVER_CONFIG))),
-    env: items<unknown>(ldapEnv, oidcEnv),
+    env: items<unknown>(when(LDAP, spread(ldapEnv)), when(OIDC, spread(oidcEnv)), when(not(DATABASE_LOGIN), spread(rolesEnv))),
     secretFiles,
     egress,
     roles: v('auth.roles'),
@@ -322,3 +346,8 @@ const HAS_PREFIX: OpDef = {
   go: ([s, p], operand) => `hasPrefix ${operand(p)} ${operand(s)}`,
 };
 
+
+/** A block of the api-server's login settings, a named template of `_login.tpl`. */
+function loginTemplate(name: string, doc: string, ...xs: unknown[]): unknown[] {
+  return template<Record<string, never>>({ name, doc, file: 'login', kind: 'list', params: {}, body: () => items<unknown>(...xs) })({});
+}

@@ -256,7 +256,7 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
       host: ing.host,
       className: str(ing.className),
       annotations: nonEmptyMap(ing.annotations),
-      controllerNamespaceLabels: ing.controllerNamespaceLabels,
+      controllerNamespaceLabels: nonEmptyMap(ing.controllerNamespaceLabels),
       tls: ing.tls.secretName
         ? IngressTls.fromSecret(ing.tls.secretName)
         : ing.tls.certManager.issuer ? IngressTls.certManager(ing.tls.certManager.issuer, ing.tls.certManager.kind as IssuerKind) : (undefined as any),
@@ -264,8 +264,8 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
     networkPolicy: {
       enabled: v.networkPolicy.enabled,
       taskEgressCidrs: v.networkPolicy.taskEgressCidrs,
-      dnsNamespaceLabels: v.networkPolicy.dnsNamespaceLabels,
-      dnsPodLabels: v.networkPolicy.dnsPodLabels,
+      dnsNamespaceLabels: nonEmptyMap(v.networkPolicy.dnsNamespaceLabels),
+      dnsPodLabels: nonEmptyMap(v.networkPolicy.dnsPodLabels),
     },
     security: { writableRootFilesystem: v.security.writableRootFilesystem },
     jobs: { ttlSecondsAfterFinished: v.jobs.ttlSecondsAfterFinished ?? undefined },

@@ -1,4 +1,4 @@
-import { isGroup, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
+import { GENERATED_SECRETS, isGroup, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
 
 /** JSON schema (draft-07) of one leaf: type, description, default, and its constraints. */
 function leafSchema(leaf: ValueLeaf): Record<string, unknown> {
@@ -81,6 +81,11 @@ const RULES: Record<string, unknown>[] = [
     then: { allOf: [req(['externalRedis', 'host'], nonEmpty), req(['externalRedis', 'password', 'existingSecret'], nonEmpty)] },
   },
   { if: whenValue(['externalRedis', 'tls'], false), then: req(['externalRedis', 'caCertificate', 'existingSecret'], { maxLength: 0 }) },
+  // A Secret the release generates uses its default key: `key` applies to an existingSecret only.
+  ...GENERATED_SECRETS.map(({ path, defaultKey }) => ({
+    if: req([...path.split('.'), 'existingSecret'], { maxLength: 0 }),
+    then: req([...path.split('.'), 'key'], { const: defaultKey }),
+  })),
   // Flower monitors Celery workers.
   { if: req(['executor'], { enum: ['LocalExecutor', 'KubernetesExecutor'] }), then: { properties: { flower: { properties: { enabled: { const: false } } } } } },
 ];
@@ -101,6 +106,6 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
       global: { type: 'object', description: 'Helm global values (unused by this chart).', default: {} },
     },
     // Login: what each mode needs, and the LDAP transport rules (src/config/auth.ts throws for the same).
-    allOf: model.children.auth ? [...RULES, ...authRules()] : RULES,
+    allOf: [...RULES, ...authRules()],
   };
 }
