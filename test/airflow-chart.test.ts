@@ -113,7 +113,7 @@ describe('AirflowChart behaviour', () => {
     expect(main('scheduler').ports[0]).toEqual({ name: 'health', containerPort: 8974, protocol: 'TCP' });
     expect(main('dag-processor').livenessProbe.exec.command).toEqual(['airflow', 'jobs', 'check', '--job-type', 'DagProcessorJob', '--local']);
     expect(main('triggerer').livenessProbe.exec.command).toEqual(['airflow', 'jobs', 'check', '--job-type', 'TriggererJob', '--local']);
-    expect(main('worker').livenessProbe.exec.command.join(' ')).toContain('celery --app airflow.providers.celery.executors.celery_executor.app inspect ping --destination "celery@${HOSTNAME}"');
+    expect(main('worker').livenessProbe.exec.command.join(' ')).toContain('celery --app airflow.providers.celery.executors.celery_executor.app inspect ping -d "celery@${HOSTNAME}"');
     expect(main('flower').livenessProbe.httpGet.path).toBe('/healthcheck');
     const cfg = find(m, 'ConfigMap', 'airflow-config').data['airflow.cfg'];
     expect(cfg).toMatch(/\[scheduler\]\nenable_health_check = True\nscheduler_health_check_server_port = 8974/);

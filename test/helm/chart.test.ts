@@ -6,13 +6,12 @@
 import { Testing } from 'cdk8s';
 import { EXAMPLES } from '../../examples';
 import { AirflowChart } from '../../src';
-import { firstDifference } from '../../src/helm/generator';
 import { mergeValues, Values } from '../../src/values/model';
 import { propsFromValues } from '../../src/values/props';
 import { checkRestricted, podsOf } from '../security/pss';
 import { withTaskPods } from '../validate/manifest-sources';
 import { Manifest } from '../util';
-import { CHART_DIR, helm, helmTemplate, normalize } from './helm';
+import { CHART_DIR, firstDifference, helm, helmTemplate, normalize } from './helm';
 
 /** What the constructs give for values, named like a release. */
 function synthValues(values: Values, release = 'airflow', namespace = 'airflow'): Manifest[] {

@@ -34,8 +34,8 @@ export interface RenderOptions {
   readonly chart?: string;
 }
 
-/** `helm template` of the chart: the objects it renders (the test hook pod excluded unless asked for). */
-export function helmTemplate(opts: RenderOptions = {}, withTests = false): Manifest[] {
+/** `helm template` of the chart: its raw output (the test hook pod excluded unless asked for). */
+export function helmTemplateText(opts: RenderOptions = {}, withTests = false): string {
   const args = ['template', opts.release ?? 'airflow', opts.chart ?? CHART_DIR, '--namespace', opts.namespace ?? 'airflow'];
   for (const f of opts.files ?? []) args.push('--values', join(REPO, f));
   if (opts.values) args.push('--values', '-');
@@ -44,30 +44,43 @@ export function helmTemplate(opts: RenderOptions = {}, withTests = false): Manif
     encoding: 'utf8', cwd: REPO, maxBuffer: 64 * 1024 * 1024, input: opts.values ? JSON.stringify(opts.values) : undefined,
   });
   if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => d.toJSON()).filter((x) => x) as Manifest[];
+  return r.stdout;
 }
 
-/** A Job's name without its content hash (`<release>-migrate-1a2b3c4d` -> `<release>-migrate-#`). */
-const JOB_HASH = /-[0-9a-f]{8}$/;
+/**
+ * Parses rendered YAML strictly, as the API server reads it: YAML 1.1 (Go's yaml), a duplicate key is an error, and
+ * so is any other error or warning of the parser.
+ */
+export function parseStrict(text: string): Manifest[] {
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, strict: true, prettyErrors: true });
+  const problems = docs.flatMap((d, i) => [...d.errors, ...d.warnings].map((e) => `document ${i + 1}: ${e.message}`));
+  if (problems.length) throw new Error(`helm template output is not strict YAML:\n${problems.join('\n')}`);
+  return docs.map((d) => d.toJSON()).filter((x) => x) as Manifest[];
+}
+
+/** `helm template` of the chart: the objects it renders (the test hook pod excluded unless asked for), parsed strictly. */
+export function helmTemplate(opts: RenderOptions = {}, withTests = false): Manifest[] {
+  return parseStrict(helmTemplateText(opts, withTests));
+}
 
 /**
- * What `helm template` and `cdk8s synth` may differ in: Helm's own labels (`helm.sh/chart`, the managed-by value),
- * Job name hashes (Helm hashes the rendered pod template, the constructs their props), pod_template.yaml's YAML
- * formatting. Everything else must be identical. Objects are sorted by kind and name.
+ * What `helm template` and `cdk8s synth` may differ in: Helm's own labels on objects (`helm.sh/chart`, the
+ * managed-by value), the YAML formatting of pod_template.yaml, and nulls, empty lists and empty maps (Kubernetes
+ * takes each as absent: the chart prints a list whose items are all conditional as null when none applies).
+ * Everything else must be identical, Job names (hashes of their pods) included. Objects are sorted by kind and name.
  */
 export function normalize(manifests: Manifest[]): Manifest[] {
-  const jobNames = new Map<string, string>();
-  for (const m of manifests) if (m.kind === 'Job') jobNames.set(m.metadata.name, m.metadata.name.replace(JOB_HASH, '-#'));
+  const empty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0)
+    || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
   const walk = (x: any, key?: string): any => {
-    if (typeof x === 'string') return jobNames.get(x) ?? x.replace(/("app\.kubernetes\.io\/managed-by":)"[^"]*"/g, '$1"<managed-by>"');
     if (Array.isArray(x)) return x.map((y) => walk(y));
     if (x && typeof x === 'object') {
       const out: any = {};
-      for (const [k, v] of Object.entries(x)) {
-        if (k === 'helm.sh/chart') continue;
-        if (k === 'app.kubernetes.io/managed-by' && (key === 'labels' || key === 'matchLabels')) { out[k] = '<managed-by>'; continue; }
-        if (k === 'pod_template.yaml' && typeof v === 'string') { out[k] = walk(parse(v)); continue; }
-        out[k] = walk(v, k);
+      for (const k of Object.keys(x).sort()) {
+        const v = x[k];
+        if (k === 'helm.sh/chart' || empty(v)) continue;
+        if (k === 'app.kubernetes.io/managed-by' && key === 'labels') { out[k] = '<managed-by>'; continue; }
+        out[k] = k === 'pod_template.yaml' && typeof v === 'string' ? walk(parse(v)) : walk(v, k);
       }
       return out;
     }
@@ -75,4 +88,27 @@ export function normalize(manifests: Manifest[]): Manifest[] {
   };
   const id = (m: Manifest) => `${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name}`;
   return manifests.map((m) => walk(m)).sort((a, b) => id(a).localeCompare(id(b)));
+}
+
+/** The first difference between two normalized lists of objects (`none` when equal), for a readable failure. */
+export function firstDifference(a: Manifest[], b: Manifest[]): string {
+  const ids = (l: Manifest[]) => l.map((m) => `${m.kind}/${m.metadata?.name}`);
+  const onlyA = ids(a).filter((x) => !ids(b).includes(x));
+  const onlyB = ids(b).filter((x) => !ids(a).includes(x));
+  if (onlyA.length || onlyB.length) return `objects only in the first: ${onlyA.join(', ') || '-'}; only in the second: ${onlyB.join(', ') || '-'}`;
+  const diff = (x: any, y: any, path: string): string | undefined => {
+    if (JSON.stringify(x) === JSON.stringify(y)) return undefined;
+    if (x && y && typeof x === 'object' && typeof y === 'object' && Array.isArray(x) === Array.isArray(y)) {
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        const d = diff(x[k], y[k], `${path}.${k}`);
+        if (d) return d;
+      }
+    }
+    return `${path}: ${JSON.stringify(x)?.slice(0, 400)} != ${JSON.stringify(y)?.slice(0, 400)}`;
+  };
+  for (let i = 0; i < a.length; i++) {
+    const d = diff(a[i], b[i], `${a[i].kind}/${a[i].metadata?.name}`);
+    if (d) return d;
+  }
+  return 'none';
 }
