@@ -189,8 +189,8 @@ const JOIN: OpDef = {
   go: ([list, sep], operand) => `join ${operand(sep)} ${operand(list)}`,
 };
 
-/** Joins a list of scalars. */
-export function join(list: Val<(string | number)[]>, sep: string): Val<string> {
+/** Joins a list of strings (Go would print numbers of a values file in exponent form). */
+export function join(list: Val<string[]>, sep: string): Val<string> {
   return apply(JOIN, [list, sep]);
 }
 

@@ -34,6 +34,11 @@ export interface RenderOptions {
   readonly chart?: string;
 }
 
+/** JSON with every non-ASCII character escaped: a values file Helm's YAML reader takes as written (U+2028 and U+2029 raw would be line breaks). */
+export function asciiJson(x: unknown): string {
+  return JSON.stringify(x).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `helm template` of the chart: its raw output (the test hook pod excluded unless asked for). */
 export function helmTemplateText(opts: RenderOptions = {}, withTests = false): string {
   const args = ['template', opts.release ?? 'airflow', opts.chart ?? CHART_DIR, '--namespace', opts.namespace ?? 'airflow'];
@@ -41,7 +46,7 @@ export function helmTemplateText(opts: RenderOptions = {}, withTests = false): s
   if (opts.values) args.push('--values', '-');
   if (!withTests) args.push('--skip-tests');
   const r = spawnSync(helmBinary(), args, {
-    encoding: 'utf8', cwd: REPO, maxBuffer: 64 * 1024 * 1024, input: opts.values ? JSON.stringify(opts.values) : undefined,
+    encoding: 'utf8', cwd: REPO, maxBuffer: 64 * 1024 * 1024, input: opts.values ? asciiJson(opts.values) : undefined,
   });
   if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${r.stderr}`);
   return r.stdout;
