@@ -45,7 +45,7 @@ add_('concat', 25, () => {
   return {
     args: parts,
     expr: (ref) => concat(...parts.map((p, i) => (lit[i] && typeof p !== 'boolean' ? p as string | number
-      : ref(i, typeof p === 'number' ? 'int' : typeof p === 'boolean' ? 'bool' : 'string') as Expr<string>))),
+      : ref(i, typeof p === 'number' ? 'int' : typeof p === 'boolean' ? 'bool' : 'string') as Expr<string>))) as Expr,
   };
 });
 for (const [name, f] of [['eq', eq], ['ne', ne]] as const) {

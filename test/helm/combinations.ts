@@ -166,7 +166,7 @@ export function valuesOf(row: Row): Values {
 export function randomValues(rnd: () => number): { row: Row; values: Values } {
   let row: Row;
   do {
-    row = Object.fromEntries(NAMES.map((f) => [f, pick(rnd, FACTORS[f])])) as Row;
+    row = Object.fromEntries(NAMES.map((f) => [f, pick<unknown>(rnd, FACTORS[f])])) as unknown as Row;
   } while (!possible(row));
   let v = valuesOf(row);
   const add = (x: Values) => { v = mergeValues(v, x); };
