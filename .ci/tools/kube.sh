@@ -14,9 +14,9 @@
 #   KUBE_VERSION          pinned Kubernetes version (default v1.34.4: the newest 1.34 patch the proxy served)
 #   CDK8S_AIRFLOW_CACHE   cache root (default $HOME/.cache/cdk8s-airflow); binaries in <cache>/tools/kubernetes-<version>/bin
 #
-# Idempotent: a build stamped with the same version and flags is reused. About 12 minutes cold on 2 cores
-# (compiling Kubernetes), seconds once built. Logs go to stderr; stdout carries only KEY=VALUE lines:
-# KUBE_APISERVER, KUBE_CONTROLLER_MANAGER, KUBECTL, ETCD, OPENSSL, KUBE_VERSION.
+# Idempotent: a build stamped with the same version and flags is reused. 7 to 15 minutes the first time on 2 cores
+# (compiling Kubernetes; the shorter time with Go's module cache warm), instant once built. Logs go to stderr;
+# stdout carries only KEY=VALUE lines: KUBE_APISERVER, KUBE_CONTROLLER_MANAGER, KUBECTL, ETCD, OPENSSL, KUBE_VERSION.
 set -euo pipefail
 
 version="${KUBE_VERSION:-v1.34.4}"
@@ -72,7 +72,7 @@ for c in "${commands[@]}"; do [ -x "${bin_dir}/${c}" ] || built=0; done
 if [ "$built" = 0 ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   command -v go >/dev/null 2>&1 || die "Kubernetes ${version} is not built yet and Go is not installed; install Go >= 1.24 (e.g. the official toolchain), then re-run"
   export GO111MODULE=on GOFLAGS=-mod=mod CGO_ENABLED=0
-  log "building kube-apiserver, kube-controller-manager and kubectl ${version} into ${bin_dir} (one-off, about 12 minutes on 2 cores) ..."
+  log "building kube-apiserver, kube-controller-manager and kubectl ${version} into ${bin_dir} (one-off, 7 to 15 minutes on 2 cores) ..."
   # The module's own go.mod names the staging modules it replaces.
   mod_json="$(cd "$tool_dir" && go mod download -json "k8s.io/kubernetes@${version}")" || die "go mod download k8s.io/kubernetes@${version} failed"
   gomod="$(printf '%s\n' "$mod_json" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"

@@ -3,6 +3,7 @@
  * run (each test file works in its own namespaces) and hands its address to the test files through
  * CDK8S_AIRFLOW_CLUSTER. global-teardown.ts stops it; a crash or Ctrl-C of jest kills what it started.
  */
+import { execFileSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { Cluster, clusterTools } from './cluster';
@@ -25,5 +26,6 @@ export default async function globalSetup(): Promise<void> {
   const file = join(info.dir, 'cluster.json');
   writeFileSync(file, JSON.stringify(info, null, 2));
   process.env.CDK8S_AIRFLOW_CLUSTER = file;
-  process.stdout.write(`\ncluster tier: Kubernetes ${tools.kubeVersion} (kube-apiserver, kube-controller-manager), etcd ${tools.etcd}, at ${info.server}, state in ${info.dir}\n`);
+  const etcd = execFileSync(tools.etcd, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  process.stdout.write(`\ncluster tier: Kubernetes ${tools.kubeVersion} (kube-apiserver, kube-controller-manager), ${etcd} (${tools.etcd}), at ${info.server}, state in ${info.dir}\n`);
 }
