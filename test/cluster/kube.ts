@@ -106,7 +106,7 @@ export function workloadsOf(objects: { kind: string; metadata: { name: string } 
 }
 
 /** Pods per owning workload (`Deployment/x`, `StatefulSet/y`, `Job/z`) in the namespace. */
-export function podsPerOwner(ns: string): Record<string, number> {
+function podsPerOwner(ns: string): Record<string, number> {
   const rsOwner = new Map<string, string>();
   for (const rs of getJson(['-n', ns, 'replicasets']).items) {
     const o = rs.metadata.ownerReferences?.find((r: any) => r.controller);
@@ -144,11 +144,6 @@ export async function waitForPods(ns: string, deadlineSeconds = 180): Promise<Ad
     await sleep(500);
   }
   return { expected, actual: Object.fromEntries(Object.keys({ ...expected, ...actual }).sort().map((k) => [k, actual[k] ?? 0])) };
-}
-
-/** Sorted copy of a count map (for equality with stable output). */
-export function sorted(m: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
 }
 
 /** One HTTPS call to the API server with a bearer token (as a Pod's ServiceAccount would make it). */
