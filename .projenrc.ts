@@ -54,7 +54,8 @@ const project = new typescript.TypeScriptProject({
     passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+      // The cluster tier runs a real control plane: only `npm run test:cluster` runs it (test/cluster/jest.config.json).
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/'],
       collectCoverage: false,
       maxWorkers: 2,
     },
@@ -83,6 +84,17 @@ project.addTask('validate', {
   description: 'Validate every manifest: kubeconform (strict, offline, Kubernetes 1.27-1.34), kube-score, checkov, Pod Security Standards restricted',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
   steps: [{ spawn: 'synth' }, { exec: 'jest --ci test/validate test/security/pss' }],
+});
+
+// `npm run test:cluster` (issue 13, tier 1): a real Kubernetes control plane (etcd from Debian, kube-apiserver and
+// kube-controller-manager built from the pinned k8s.io/kubernetes module by .ci/tools/kube.sh, cached like the other
+// tools) on loopback, started once for the run by test/cluster/global-setup.ts. helm install / upgrade / test /
+// uninstall and kubectl apply under Pod Security restricted, the secrets Job as its own ServiceAccount. Not part of
+// `npm test` (jest's default run ignores test/cluster); one test file at a time, since they share the control plane.
+project.addTask('test:cluster', {
+  description: 'Install, upgrade and uninstall the chart and the examples on a real Kubernetes API server (Pod Security restricted)',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ exec: 'jest --ci --runInBand --config test/cluster/jest.config.json', receiveArgs: true }],
 });
 
 // `npm run bench` (issue 5): speed and memory of synthesis and chart rendering -> test/bench/results.json + README.

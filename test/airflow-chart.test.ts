@@ -143,10 +143,12 @@ describe('AirflowChart behaviour', () => {
     expect(own.map((s: any) => s.secret)).not.toContain('airflow-fernet-key');
     expect(own.map((s: any) => s.secret)).not.toContain('airflow-admin');
     const role = find(synthAirflow({}), 'Role', 'airflow-secrets');
-    expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['airflow-fernet-key', 'airflow-jwt-secret', 'airflow-api-secret-key', 'airflow-postgres', 'airflow-redis', 'airflow-admin'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-    ]);
+    // No `create`: the release declares each Secret, and the Job may only read and fill in those names.
+    const names = ['airflow-fernet-key', 'airflow-jwt-secret', 'airflow-api-secret-key', 'airflow-postgres', 'airflow-redis', 'airflow-admin'];
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'], resourceNames: names }]);
+    expect(synthAirflow({}).filter((x) => x.kind === 'Secret').map((x) => x.metadata.name)).toEqual(names);
+    const ownSecrets = synthAirflow({ secrets: { fernetKey: SecretKeyRef.fromSecret('mine', 'fernet') }, adminUser: { enabled: false } }).filter((x) => x.kind === 'Secret').map((x) => x.metadata.name);
+    expect(ownSecrets).toEqual(['airflow-jwt-secret', 'airflow-api-secret-key', 'airflow-postgres', 'airflow-redis']);
   });
 
   test('no secrets Job when every secret is a reference', () => {
@@ -159,6 +161,7 @@ describe('AirflowChart behaviour', () => {
     });
     expect(m.filter((x) => x.kind === 'Job').map((j) => j.metadata.name.replace(/-[a-f0-9]{8}$/, ''))).toEqual(['airflow-migrate', 'airflow-create-user']);
     expect(m.some((x) => x.kind === 'Role')).toBe(false);
+    expect(m.some((x) => x.kind === 'Secret')).toBe(false);
   });
 
   test('relaxations are explicit, applied, and reported', () => {

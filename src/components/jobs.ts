@@ -4,7 +4,7 @@ import { RoleSyncSpec, ROLE_SYNC_SCRIPT } from '../config/auth-roles';
 import { GeneratedValue } from '../config/secrets';
 import { apply, OpDef, Val } from '../expr/core';
 import { concat, goJson, toJson } from '../expr/ops';
-import { items, kubeObject, spread, template, when } from '../expr/tree';
+import { items, kubeObject, scoped, spread, template, when } from '../expr/tree';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
 import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
 import { namespacedRole, serviceAccount } from '../security/rbac';
@@ -211,9 +211,17 @@ export class CreateAdminUser extends ReleaseJob {
 }
 
 /**
- * Creates each missing Secret once, inside the cluster, and never touches an existing one: re-applying,
- * upgrading or an Argo CD sync never rotates a key. Runs Python's standard library from the Airflow image
- * against the Kubernetes API with a Role that may only read the named Secrets and create Secrets.
+ * Fills in, once, the missing keys of the Secrets the release declares (see {@link SecretsGenerator}), inside the
+ * cluster, and never rewrites a key that is present: re-applying, upgrading or an Argo CD sync never rotates one.
+ * Runs Python's standard library from the Airflow image against the Kubernetes API, with a Role that may only `get`
+ * and `patch` those Secrets by name: it cannot create a Secret (a `kubernetes.io/service-account-token` Secret would
+ * hand it another ServiceAccount's token), and it cannot turn a declared Secret into one (a Secret's type is
+ * immutable).
+ *
+ * Each Secret is read, and only its absent keys are added, with a JSON merge patch that carries the resourceVersion
+ * read (so a concurrent writer makes it re-read, never overwrite) under its own field manager. A merge patch, not
+ * server-side apply: an apply that names only this run's missing keys would remove the keys an earlier run applied.
+ * A declared Secret that does not exist yet (the release is still being applied) fails the run, and the Job retries.
  */
 export const SECRET_GENERATOR_SCRIPT = `
 import base64, json, os, secrets, ssl, sys, urllib.error, urllib.request
@@ -222,12 +230,12 @@ ns = open(sa + "/namespace").read().strip()
 token = open(sa + "/token").read().strip()
 ctx = ssl.create_default_context(cafile=sa + "/ca.crt")
 api = "https://%s:%s" % (os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"])
-def call(method, path, body=None):
+def call(method, path, body=None, content_type="application/json"):
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+    headers = {"Authorization": "Bearer " + token, "Content-Type": content_type, "Accept": "application/json"}
     req = urllib.request.Request(api + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-        return r.status
+        return json.loads(r.read() or b"{}")
 def make(kind, literal):
     if kind == "fernet":
         return base64.urlsafe_b64encode(os.urandom(32)).decode()
@@ -240,27 +248,33 @@ wanted = {}
 for arg in sys.argv[1:]:
     k = json.loads(arg)
     wanted.setdefault(k["secret"], []).append(k)
-labels = json.loads(os.environ["GENERATED_LABELS"])
 for name, keys in wanted.items():
-    s = {"name": name, "keys": keys}
-    path = "/api/v1/namespaces/%s/secrets" % ns
-    try:
-        call("GET", path + "/" + s["name"])
-        print("kept existing Secret %s" % s["name"])
-        continue
-    except urllib.error.HTTPError as e:
-        if e.code != 404:
-            sys.exit("reading Secret %s failed: HTTP %s" % (s["name"], e.code))
-    body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": s["name"], "labels": labels, "annotations": {"helm.sh/resource-policy": "keep"}},
-            "stringData": {k["key"]: make(k["value"], k.get("literal")) for k in s["keys"]}}
-    try:
-        call("POST", path, body)
-        print("created Secret %s" % s["name"])
-    except urllib.error.HTTPError as e:
-        if e.code != 409:
-            sys.exit("creating Secret %s failed: HTTP %s" % (s["name"], e.code))
-        print("Secret %s was created concurrently; kept it" % s["name"])
+    path = "/api/v1/namespaces/%s/secrets/%s" % (ns, name)
+    for attempt in range(5):
+        try:
+            live = call("GET", path)
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                sys.exit("Secret %s does not exist: the release declares it (empty) and this Job only fills it in;"
+                         " apply the release's manifests" % name)
+            sys.exit("reading Secret %s failed: HTTP %s" % (name, e.code))
+        present = live.get("data") or {}
+        missing = [k for k in keys if k["key"] not in present]
+        if not missing:
+            print("Secret %s has every key; kept it" % name)
+            break
+        data = {k["key"]: base64.b64encode(make(k["value"], k.get("literal")).encode()).decode() for k in missing}
+        patch = {"metadata": {"resourceVersion": live["metadata"]["resourceVersion"]}, "data": data}
+        try:
+            call("PATCH", path + "?fieldManager=airflow-secrets-generator", patch, "application/merge-patch+json")
+        except urllib.error.HTTPError as e:
+            if e.code == 409:
+                continue
+            sys.exit("filling in Secret %s failed: HTTP %s" % (name, e.code))
+        print("filled in %s of Secret %s" % (", ".join(k["key"] for k in missing), name))
+        break
+    else:
+        sys.exit("Secret %s kept changing while it was filled in; the Job will retry" % name)
 `.trim();
 
 /** One key of a Secret the release generates, and when it does (the user named no Secret of their own). */
@@ -285,11 +299,21 @@ export interface SecretsGeneratorProps {
   /** The release this component belongs to. */
   readonly release: AirflowRelease;
   readonly settings: JobSettings;
-  /** The Secrets to create when missing. */
+  /** The Secrets to declare, and the keys to fill in when missing. */
   readonly secrets: GeneratedSecretSpec[];
 }
 
-/** The Job that generates missing Secrets once (see {@link SECRET_GENERATOR_SCRIPT}). */
+/**
+ * The Secrets whose values are generated in the cluster, and the Job that generates them
+ * (see {@link SECRET_GENERATOR_SCRIPT}).
+ *
+ * Each Secret is an object of the release: type `Opaque`, the release's labels, no `data` or `stringData` at all,
+ * and `helm.sh/resource-policy: keep` so that `helm uninstall` leaves it (and its values) for a reinstall. Having no
+ * data field, the declared object never clears what the Job wrote: `kubectl apply` (client-side: the field is in
+ * neither the last-applied nor the new configuration; server-side: the applier never owned it), `helm upgrade`
+ * (its three-way merge has no data on either side) and `helm template | kubectl apply` (Argo CD) all keep it. Only a
+ * replacing update (`kubectl replace`, `helm upgrade --force`) would wipe the values.
+ */
 export class SecretsGenerator extends ReleaseJob {
   constructor(scope: Construct, id: string, props: SecretsGeneratorProps) {
     const r = props.release;
@@ -305,17 +329,26 @@ export class SecretsGenerator extends ReleaseJob {
         imagePullPolicy: imagePullPolicy(r.image),
         command: ['python', '-c', SECRET_GENERATOR_SCRIPT],
         args,
-        env: [{ name: 'GENERATED_LABELS', value: toJson(r.podLabels('secrets')) }, { name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+        env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
         resources: { defaults: resources(50, 64, 256) },
         writablePaths: [{ volume: 'tmp', mountPath: '/tmp', sizeMi: 16 }],
       },
       kubernetesApiAccess: true,
       settings: props.settings,
     });
+    // Construct id `Secret-<name without the release prefix>` (e.g. `Secret-fernet-key`) where the name is known.
+    const secretId = (s: GeneratedSecretSpec, i: number) => (typeof s.name === 'string' && typeof r.name === 'string'
+      ? `Secret-${s.name.startsWith(`${r.name}-`) ? s.name.slice(r.name.length + 1) : s.name}` : `Secret${i}`);
+    props.secrets.forEach((s, i) => scoped(s.when, () => kubeObject(this, secretId(s, i), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: s.name, labels, annotations: { 'helm.sh/resource-policy': 'keep' } },
+      type: 'Opaque',
+    })));
     const name = r.resourceName('secrets');
     namespacedRole(this, name, labels, name, [
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: items(...props.secrets.map((s) => when(s.when, s.name))) },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      // No `create`: Kubernetes cannot limit it by name, and any new Secret could be a service-account token.
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'], resourceNames: items(...props.secrets.map((s) => when(s.when, s.name))) },
     ]);
     for (const port of KUBE_API_PORTS) this.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
   }

@@ -136,8 +136,66 @@ ${entries(OWNED_KEYS)}
 {{- fail (printf "auth.defaultRole: unknown role '%s'; %s" .Values.auth.defaultRole $known) -}}
 {{- end -}}
 {{- end -}}
+${existingSecretsCheck()}
 `;
 }
+
+/**
+ * Every `existingSecret` the values name (where it is used) must exist, with its key, when Helm talks to a cluster
+ * (`helm install`, `helm upgrade`): a missing one fails the install with the value's path, the Secret and the key,
+ * instead of pods stuck in CreateContainerConfigError. `lookup` gives nothing under `helm template` and `helm lint`
+ * (no cluster), so GitOps renders stay silent: a Secret that is not found is reported only when the namespace's
+ * Secret list, which needs no more rights than Helm's own release records, is a real answer.
+ */
+function existingSecretsCheck(): string {
+  const refs = EXISTING_SECRET_USES.map(({ path, when }) => {
+    const set = `.Values.${path}.existingSecret`;
+    return [
+      `{{- if ${when ? `and (${when}) ${set}` : set} }}`,
+      `{{- $refs = append $refs (list ${JSON.stringify(path)} .Values.${path}) }}`,
+      '{{- end }}',
+    ].join('\n');
+  });
+  return `{{- /* Existing Secrets named in the values: checked against the cluster at install and upgrade only. */ -}}
+{{- $refs := list -}}
+${refs.join('\n')}
+{{- range $ref := $refs -}}
+{{- $path := index $ref 0 -}}{{- $name := (index $ref 1).existingSecret -}}{{- $key := (index $ref 1).key -}}
+{{- $found := lookup "v1" "Secret" $.Release.Namespace $name -}}
+{{- if $found -}}
+{{- if not (hasKey ($found.data | default dict) $key) -}}
+{{- $fix := printf "add it, or set %s.key to the key that holds the value" $path -}}
+{{- fail (printf "%s.existingSecret: Secret '%s' in namespace '%s' has no key '%s'; %s" $path $name $.Release.Namespace $key $fix) -}}
+{{- end -}}
+{{- else if lookup "v1" "Secret" $.Release.Namespace "" -}}
+{{- $fix := printf "create it first (kubectl -n %s create secret generic %s --from-file=%s=...)" $.Release.Namespace $name $key -}}
+{{- fail (printf "%s.existingSecret: Secret '%s' does not exist in namespace '%s'; %s or correct the name" $path $name $.Release.Namespace $fix) -}}
+{{- end -}}
+{{- end -}}`;
+}
+
+/**
+ * Where each Secret the values may name is used, as a condition of the chart (its named helpers): a name the
+ * configuration does not use (e.g. externalDatabase with the embedded PostgreSQL) is not checked.
+ */
+export const EXISTING_SECRET_USES: { path: string; when?: string }[] = [
+  { path: 'secrets.fernetKey' },
+  { path: 'secrets.jwtSecret' },
+  { path: 'secrets.apiSecretKey' },
+  { path: 'postgres.password', when: 'include "airflow.embeddedPostgres" .' },
+  { path: 'externalDatabase.password', when: 'not (include "airflow.embeddedPostgres" .)' },
+  { path: 'externalDatabase.caCertificate', when: 'include "airflow.databaseCa" .' },
+  { path: 'redis.password', when: 'include "airflow.embeddedRedis" .' },
+  { path: 'externalRedis.password', when: 'include "airflow.externalRedis" .' },
+  { path: 'externalRedis.caCertificate', when: 'include "airflow.redisCa" .' },
+  { path: 'flower.username', when: 'include "airflow.flower" .' },
+  { path: 'flower.password', when: 'include "airflow.flower" .' },
+  { path: 'adminUser.username', when: 'include "airflow.adminUser" .' },
+  { path: 'adminUser.password', when: 'include "airflow.adminUser" .' },
+  { path: 'auth.ldap.caCertificate', when: 'include "airflow.ldapCa" .' },
+  { path: 'auth.ldap.bindPassword', when: 'include "airflow.ldapBind" .' },
+  { path: 'auth.oidc.clientSecret', when: 'include "airflow.oidc" .' },
+];
 
 function valuesYaml(): string {
   const lines: string[] = [
@@ -196,11 +254,15 @@ namespace neither collide nor talk). The Ingress is TLS-only. Relaxations are ex
 
 ## Secrets: generated once, never rotated by an upgrade
 No secret value is in any template, values file or rendered manifest. Airflow's keys (Fernet key, JWT secret,
-\`[api] secret_key\`) and the PostgreSQL, Redis, Flower and admin passwords are created **inside the cluster** by the
-\`<release>-secrets-<hash>\` Job: it reads each Secret and creates it only when missing, so \`helm upgrade\`,
-\`helm template | kubectl apply\` and Argo CD syncs never change them. The generated Secrets carry
-\`helm.sh/resource-policy: keep\` and are not part of the release: \`helm uninstall\` leaves them (and the data they
-protect) in place. Set \`existingSecret\` on any of them to bring your own; that Secret is then never generated.
+\`[api] secret_key\`) and the PostgreSQL, Redis, Flower and admin passwords are generated **inside the cluster** by the
+\`<release>-secrets-<hash>\` Job into Secrets the release declares empty (type \`Opaque\`, no \`data\` field): it fills
+in only the keys that are missing and never rewrites one, so \`helm upgrade\`, \`helm template | kubectl apply\` and
+Argo CD syncs never change them (only a replacing update, \`helm upgrade --force\` or \`kubectl replace\`, would clear
+them). Its Role may only \`get\` and \`patch\` those Secrets by name, never create one. The Secrets carry
+\`helm.sh/resource-policy: keep\`: \`helm uninstall\` leaves them (and the data they protect) in place, and a
+reinstall of the same release adopts them. Set \`existingSecret\` on any of them to bring your own; that Secret is
+then never generated, and \`helm install\` / \`helm upgrade\` fail with the value's path when it does not exist or
+lacks its key.
 
 Jobs (migrations, admin user, secrets) are plain Jobs named after a hash of their pod template, not Helm hooks, so
 \`helm install --wait\`, Argo CD, Flux and \`kubectl apply\` run them the same way; a changed template is a new Job.
