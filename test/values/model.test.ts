@@ -146,3 +146,10 @@ describe('auth values', () => {
     });
   });
 });
+
+test('the chart checks every Secret the values can name, under the condition it is used (EXISTING_SECRET_USES)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EXISTING_SECRET_USES } = require('../../src/helm/chart');
+  const named = leaves().filter((l) => l.path.endsWith('.existingSecret')).map((l) => l.path.slice(0, -'.existingSecret'.length)).sort();
+  expect(EXISTING_SECRET_USES.map((u: { path: string }) => u.path).sort()).toEqual(named);
+});
