@@ -54,8 +54,9 @@ const project = new typescript.TypeScriptProject({
     passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      // The cluster tier runs a real control plane: only `npm run test:cluster` runs it (test/cluster/jest.config.json).
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/'],
+      // The slower tiers have their own tasks: `npm run test:integration` (real Airflow, PostgreSQL, slapd) and
+      // `npm run test:cluster` (a real control plane, test/cluster/jest.config.json).
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/'],
       collectCoverage: false,
       maxWorkers: 2,
     },
@@ -84,6 +85,15 @@ project.addTask('validate', {
   description: 'Validate every manifest: kubeconform (strict, offline, Kubernetes 1.27-1.34), kube-score, checkov, Pod Security Standards restricted',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
   steps: [{ spawn: 'synth' }, { exec: 'jest --ci test/validate test/security/pss' }],
+});
+
+// `npm run test:integration`: real software on loopback, started and stopped by the tests: Airflow 3.3.2 (pip, in a
+// cached virtualenv) against PostgreSQL and OpenLDAP (Debian packages): LDAP and database logins, role sync, a
+// metadata-database password full of URL syntax. Not part of `npm test`.
+project.addTask('test:integration', {
+  description: 'Run Airflow against real PostgreSQL and OpenLDAP on loopback (logins, role sync, database password)',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ exec: 'jest --ci --config test/integration/jest.config.json', receiveArgs: true }],
 });
 
 // `npm run test:cluster` (issue 13, tier 1): a real Kubernetes control plane (etcd from Debian, kube-apiserver and

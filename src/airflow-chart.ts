@@ -22,7 +22,7 @@ import { ContainerImage, DefaultImages } from './config/image';
 import { IngressOptions, IngressTls, IssuerKind } from './config/ingress';
 import { SecretKeyRef } from './config/secrets';
 import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS } from './security/network';
-import { SecurityRelaxations } from './security/pod-security';
+import { ImageIdentity, SecurityRelaxations } from './security/pod-security';
 import { synthChart } from './synth';
 
 /** Options of the optional Flower UI. */
@@ -360,6 +360,7 @@ export class AirflowChart extends Chart {
         cidrs: externalDb?.cidrs ?? ['0.0.0.0/0'],
         storageSize: `${(embeddedDb?.storageSize ?? POSTGRES_STORAGE_DEFAULT).toMebibytes()}Mi`,
         storageClassName: embeddedDb?.storageClassName ?? '',
+        runAs: embeddedDb?.runAs ?? ImageIdentity.POSTGRES,
       },
       broker: {
         embedded: embeddedBroker !== undefined,

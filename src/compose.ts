@@ -24,7 +24,7 @@ import { Val } from './expr/core';
 import { and, condition, eq, isSet, not, or, str } from './expr/ops';
 import { items, kubeObject, mapWith, optionalMap, scoped, when, yamlText } from './expr/tree';
 import { Connections, defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, NetworkPolicySettings, NetworkPort } from './security/network';
-import { ImageIdentity, securePodSpec } from './security/pod-security';
+import { ImageIdentity, ProcessIdentity, securePodSpec } from './security/pod-security';
 import { serviceAccount } from './security/rbac';
 import { API_SERVER_PORT } from './components/api-server';
 import { LoginInputs } from './config/auth';
@@ -66,6 +66,8 @@ export interface ReleaseInputs {
     readonly cidrs: Val<string[]>;
     readonly storageSize: Val<string>;
     readonly storageClassName: Val<string>;
+    /** The user and group of the embedded PostgreSQL. */
+    readonly runAs: ProcessIdentity;
   };
   readonly broker: {
     /** Celery with the embedded Redis. */
@@ -252,6 +254,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     password: db.password,
     storageSize: db.storageSize,
     storageClassName: db.storageClassName,
+    runAs: db.runAs,
   }));
   const redis = scoped(b.embedded, () => new Redis(scope, 'Redis', {
     release: r,

@@ -53,8 +53,10 @@ describe('examples', () => {
     expect(find(m, 'Deployment', 'airflow-api-server').spec.replicas).toBe(3);
     const api = find(m, 'Deployment', 'airflow-api-server').spec.template.spec;
     const conn = api.containers[0].env.find((e: any) => e.name === 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').value;
-    expect(conn).toBe('postgresql+psycopg2://airflow:$(AIRFLOW_DB_PASSWORD)@airflow-db.postgres.example.com:5432/airflow'
+    // The password reaches libpq as PGPASSWORD, never inside the URL (any character works, nothing to escape).
+    expect(conn).toBe('postgresql+psycopg2://airflow@airflow-db.postgres.example.com:5432/airflow'
       + '?sslmode=verify-full&sslrootcert=/opt/airflow/secrets/database-ca/ca.crt');
+    expect(api.containers[0].env.find((e: any) => e.name === 'PGPASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'airflow-db', key: 'password' });
     expect(api.volumes).toContainEqual({ name: 'database-ca', secret: { secretName: 'airflow-db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
     const worker = find(m, 'Deployment', 'airflow-worker').spec.template.spec.containers[0];
     const brokerUrl = worker.env.find((e: any) => e.name === 'AIRFLOW__CELERY__BROKER_URL').value;

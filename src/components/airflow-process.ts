@@ -107,14 +107,23 @@ export function airflowWorkload(scope: Construct, id: string, spec: AirflowProce
 }
 
 /** An exec probe running an Airflow CLI check (slow to start: generous timeouts). */
-export function airflowCliProbe(args: string[], periodSeconds = 60): Record<string, unknown> {
+export function airflowCliProbe(args: string[], periodSeconds = 60, failureThreshold = 5): Record<string, unknown> {
   return {
     exec: { command: ['airflow', ...args] },
     initialDelaySeconds: 10,
     periodSeconds,
     timeoutSeconds: 45,
-    failureThreshold: 5,
+    failureThreshold,
   };
+}
+
+/**
+ * The liveness and readiness probes of a component without an HTTP health endpoint: one Airflow CLI check, run each
+ * minute for readiness (out of rotation after two misses: a rollout does not count a pod whose job does not
+ * heartbeat) and every two minutes for liveness (restarted after five misses).
+ */
+export function airflowCliProbes(args: string[]): { livenessProbe: unknown; readinessProbe: unknown } {
+  return { livenessProbe: airflowCliProbe(args, 120, 5), readinessProbe: airflowCliProbe(args, 60, 2) };
 }
 
 /** An HTTP GET probe on a named container port. */

@@ -52,7 +52,7 @@ export interface CeleryWorkersProps {
 
 /**
  * Celery workers. Airflow 3 workers reach the metadata through the api-server's execution API, and task
- * results go to Redis, so workers hold no database credentials. Liveness: Celery `inspect ping` of this
+ * results go to Redis, so workers hold no database credentials. Liveness and readiness: Celery `inspect ping` of this
  * worker. Logs are served on 8793 to the api-server.
  * @see https://airflow.apache.org/docs/apache-airflow-providers-celery/stable/celery_executor.html
  */
@@ -80,6 +80,15 @@ export class CeleryWorkers extends Construct {
         periodSeconds: 60,
         timeoutSeconds: 45,
         failureThreshold: 5,
+      },
+      // Ready once it answers a ping, out of rotation after two missed ones: a rollout does not count a worker that
+      // does not answer as available.
+      readinessProbe: {
+        exec: { command: ['sh', '-c', ping] },
+        initialDelaySeconds: 10,
+        periodSeconds: 30,
+        timeoutSeconds: 45,
+        failureThreshold: 2,
       },
       networkPort: NetworkPort.tcp(WORKER_LOG_PORT),
       terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,

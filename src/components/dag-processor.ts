@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Val } from '../expr/core';
-import { airflowCliProbe, airflowWorkload } from './airflow-process';
+import { airflowCliProbes, airflowWorkload } from './airflow-process';
 import { AirflowRelease } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
@@ -23,7 +23,7 @@ export interface DagProcessorProps {
 
 /**
  * The standalone DAG processor (Airflow 3 always runs it apart from the scheduler): parses DAG files and
- * stores serialized DAGs. Liveness: `airflow jobs check --job-type DagProcessorJob --local`.
+ * stores serialized DAGs. Liveness and readiness: `airflow jobs check --job-type DagProcessorJob --local`.
  */
 export class DagProcessor extends Construct {
   public readonly workload: Workload;
@@ -40,7 +40,7 @@ export class DagProcessor extends Construct {
       needs: { database: true, fernetKey: true },
       readsDags: true,
       waitForMigrations: true,
-      livenessProbe: airflowCliProbe(['jobs', 'check', '--job-type', 'DagProcessorJob', '--local']),
+      ...airflowCliProbes(['jobs', 'check', '--job-type', 'DagProcessorJob', '--local']),
       terminationGracePeriodSeconds: 60,
     });
   }

@@ -5,7 +5,7 @@ import { Val } from '../expr/core';
 import { concat, isSet } from '../expr/ops';
 import { when } from '../expr/tree';
 import { NetworkPort } from '../security/network';
-import { ImageIdentity } from '../security/pod-security';
+import { ProcessIdentity } from '../security/pod-security';
 import { imagePullPolicy, imageReference } from './image-spec';
 import { AirflowRelease, ImageSpec, SecretRef } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
@@ -34,6 +34,8 @@ export interface PostgresProps {
   readonly storageSize: Val<string>;
   /** StorageClass of the data volume; empty: the cluster default. */
   readonly storageClassName: Val<string>;
+  /** The user and group PostgreSQL runs as (they own the data directory). */
+  readonly runAs: ProcessIdentity;
 }
 
 /** Default size of the embedded database's volume. */
@@ -61,7 +63,7 @@ export class Postgres extends Construct {
       affinityInput: props.affinityInput,
       image: props.image,
       kind: 'StatefulSet',
-      identity: ImageIdentity.POSTGRES,
+      identity: props.runAs,
       kubernetesApiAccess: false,
       containers: [{
         name: 'postgres',

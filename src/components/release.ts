@@ -208,7 +208,7 @@ export class AirflowRelease {
     const t = this.envTemplates;
     return items<unknown>(
       spread(t.base({})),
-      when(needs.database ?? false, spread(t.database({}))),
+      when(needs.database ?? false, spread(t.database({})), spread(t.withoutDatabase({}))),
       when(needs.fernetKey ?? false, spread(t.fernetKey({}))),
       when(needs.jwtSecret ?? false, spread(t.jwtSecret({}))),
       when(needs.apiSecretKey ?? false, spread(t.apiSecretKey({}))),
@@ -228,19 +228,25 @@ export class AirflowRelease {
       template<Record<string, never>>({ name, doc, kind: 'list', params: {}, body });
     const db = this.database;
     const b = this.broker;
-    const dbUrl = named('airflow.databaseUrl', 'The SQLAlchemy URL of the metadata database; Kubernetes puts the password in at container start.',
-      concat('postgresql+psycopg2://', db.user, ':$(AIRFLOW_DB_PASSWORD)@', db.host, ':', db.port, '/', db.database, '?sslmode=', db.sslMode,
+    const dbUrl = named('airflow.databaseUrl', 'The SQLAlchemy URL of the metadata database, without the password (PGPASSWORD holds it).',
+      concat('postgresql+psycopg2://', db.user, '@', db.host, ':', db.port, '/', db.database, '?sslmode=', db.sslMode,
         ifElse(db.caCertificate.present, concat(`&sslrootcert=${SECRET_DIR}/database-ca/`, db.caCertificate.key), '')));
     const brokerUrl = (index: Val<number>) => concat(ifElse(b.tls, 'rediss', 'redis'), '://:$(AIRFLOW_REDIS_PASSWORD)@', b.host, ':', b.port, '/', index,
       ifElse(b.tls, concat('?ssl_cert_reqs=required',
         ifElse(b.caCertificate.present, concat(`&ssl_ca_certs=${SECRET_DIR}/redis-ca/`, b.caCertificate.key), '')), ''));
     return {
       base: block('airflow.env', 'The environment every Airflow container gets (no secret).', () => airflowBaseEnv()),
-      database: block('airflow.env.database', 'The metadata database: its password from its Secret, and the connection URL.', () => [
-        secretEnv('AIRFLOW_DB_PASSWORD', db.password),
-        // Kubernetes expands $(AIRFLOW_DB_PASSWORD) at container start; the manifest holds only the reference.
+      database: block('airflow.env.database', 'The metadata database: the connection URL, and the password (PGPASSWORD) from its Secret.', () => [
+        // libpq (psycopg2) and asyncpg read the password from PGPASSWORD: it is never part of the URL, so any
+        // character works in it (in a URL, @ / : % # would have to be escaped, which Kubernetes' $(VAR) cannot do).
+        secretEnv('PGPASSWORD', db.password),
         { name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', value: dbUrl },
       ]),
+      // The CLI's audit log ("cli_worker" rows) falls back to a SQLite file in AIRFLOW_HOME, on the read-only root
+      // ("Failed to log action", sqlite3.OperationalError, at every start): an in-memory SQLite instead has no table,
+      // so Airflow skips the row quietly. These processes have no database credentials by design.
+      withoutDatabase: block('airflow.env.withoutDatabase', 'Processes without database access: the CLI\'s audit log goes nowhere instead of to a file.',
+        () => [{ name: 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', value: 'sqlite://' }]),
       fernetKey: block('airflow.env.fernetKey', 'The Fernet key encrypting connections and variables.', () => [secretEnv('AIRFLOW__CORE__FERNET_KEY', this.secrets.fernetKey)]),
       jwtSecret: block('airflow.env.jwtSecret', 'The key signing the API\'s JWTs.', () => [secretEnv('AIRFLOW__API_AUTH__JWT_SECRET', this.secrets.jwtSecret)]),
       apiSecretKey: block('airflow.env.apiSecretKey', '[api] secret_key: signs UI sessions and requests to the log servers.', () => [secretEnv('AIRFLOW__API__SECRET_KEY', this.secrets.apiSecretKey)]),

@@ -44,7 +44,7 @@ export class Scheduler extends Construct {
     const r = props.release;
     const runsTasks = r.executors.local;
     const usesKubeApi = r.executors.kubernetes;
-    const probe = (failures: number) => httpProbe('/health', 'health', 30, failures, 10);
+    const probe = (period: number, failures: number) => httpProbe('/health', 'health', period, failures, 10);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'scheduler',
       release: r,
@@ -63,11 +63,15 @@ export class Scheduler extends Construct {
         { name: 'health', containerPort: SCHEDULER_HEALTH_PORT, protocol: 'TCP' },
         when(runsTasks, { name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' }),
       ),
-      startupProbe: probe(20),
-      livenessProbe: probe(5),
+      startupProbe: probe(30, 20),
+      livenessProbe: probe(30, 5),
+      // Ready while its heartbeat is recent: a rollout does not count a scheduler that stopped scheduling.
+      readinessProbe: probe(15, 2),
       networkPort: NetworkPort.tcp(WORKER_LOG_PORT),
       kubernetesApiAccess: usesKubeApi,
       terminationGracePeriodSeconds: ifElse(runsTasks, 600, 60),
+      // With LocalExecutor the task logs live here until they are served, as in a Celery worker.
+      logVolumeSizeMi: ifElse(runsTasks, 5120, 1024),
       volumes: items(...props.podTemplate.volumes.map((v) => when(usesKubeApi, v))),
       volumeMounts: items(...props.podTemplate.mounts.map((m) => when(usesKubeApi, m))),
     });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Val } from '../expr/core';
 import { NetworkPort } from '../security/network';
-import { airflowCliProbe, airflowWorkload } from './airflow-process';
+import { airflowCliProbes, airflowWorkload } from './airflow-process';
 import { AirflowRelease } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
@@ -26,7 +26,7 @@ export interface TriggererProps {
 
 /**
  * The triggerer: runs deferred tasks' triggers in an asyncio loop and serves their logs on 8794.
- * Liveness: `airflow jobs check --job-type TriggererJob --local`.
+ * Liveness and readiness: `airflow jobs check --job-type TriggererJob --local`.
  */
 export class Triggerer extends Construct {
   public readonly workload: Workload;
@@ -45,7 +45,7 @@ export class Triggerer extends Construct {
       readsDags: true,
       waitForMigrations: true,
       ports: [{ name: 'trigger-logs', containerPort: TRIGGERER_LOG_PORT, protocol: 'TCP' }],
-      livenessProbe: airflowCliProbe(['jobs', 'check', '--job-type', 'TriggererJob', '--local']),
+      ...airflowCliProbes(['jobs', 'check', '--job-type', 'TriggererJob', '--local']),
       networkPort: NetworkPort.tcp(TRIGGERER_LOG_PORT),
       terminationGracePeriodSeconds: 60,
     });

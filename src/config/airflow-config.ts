@@ -16,33 +16,41 @@ export interface AirflowConfig {
 
 const NAME = /^[a-z0-9_]+$/;
 
+/** What to use instead of a refused setting: in the constructs' props, and in the chart's values. */
+export interface Instead {
+  readonly prop: string;
+  readonly value: string;
+}
+
+const same = (both: string): Instead => ({ prop: both, value: both });
+
 /**
  * Settings that hold secrets: they come from Kubernetes Secrets, never from `config`.
  */
-export const SECRET_KEYS: Record<string, string> = {
-  'database.sql_alchemy_conn': 'the database prop (MetadataDatabase.embedded/external)',
-  'database.sql_alchemy_conn_async': 'the database prop',
-  'core.fernet_key': 'secrets.fernetKey (a SecretKeyRef) or the generated Secret',
-  'api_auth.jwt_secret': 'secrets.jwtSecret (a SecretKeyRef) or the generated Secret',
-  'api.secret_key': 'secrets.apiSecretKey (a SecretKeyRef) or the generated Secret',
-  'celery.broker_url': 'the redis prop (CeleryBroker.embedded/external)',
-  'celery.result_backend': 'the redis prop',
-  'celery.flower_basic_auth': 'flower.credentials',
+export const SECRET_KEYS: Record<string, Instead> = {
+  'database.sql_alchemy_conn': { prop: 'the database prop (MetadataDatabase.embedded/external)', value: 'postgres.* or externalDatabase.*' },
+  'database.sql_alchemy_conn_async': { prop: 'the database prop', value: 'postgres.* or externalDatabase.*' },
+  'core.fernet_key': { prop: 'secrets.fernetKey (a SecretKeyRef) or the generated Secret', value: 'secrets.fernetKey.existingSecret or the generated Secret' },
+  'api_auth.jwt_secret': { prop: 'secrets.jwtSecret (a SecretKeyRef) or the generated Secret', value: 'secrets.jwtSecret.existingSecret or the generated Secret' },
+  'api.secret_key': { prop: 'secrets.apiSecretKey (a SecretKeyRef) or the generated Secret', value: 'secrets.apiSecretKey.existingSecret or the generated Secret' },
+  'celery.broker_url': { prop: 'the redis prop (CeleryBroker.embedded/external)', value: 'redis.* or externalRedis.*' },
+  'celery.result_backend': { prop: 'the redis prop', value: 'redis.* or externalRedis.*' },
+  'celery.flower_basic_auth': { prop: 'flower.credentials', value: 'flower.username and flower.password' },
 };
 
 /** Settings the chart owns because other resources depend on them. */
-export const OWNED_KEYS: Record<string, string> = {
-  'core.executor': 'the executor prop',
-  'core.execution_api_server_url': 'nothing: the chart points it at the api-server Service',
-  'core.dags_folder': 'nothing: the chart mounts DAGs at the image default',
-  'core.auth_manager': 'nothing: the chart uses the FAB auth manager',
-  'scheduler.enable_health_check': 'nothing: the scheduler liveness probe needs it',
-  'scheduler.scheduler_health_check_server_port': 'nothing: the probe and NetworkPolicy use 8974',
-  'logging.worker_log_server_port': 'nothing: the NetworkPolicy uses 8793',
-  'logging.trigger_log_server_port': 'nothing: the NetworkPolicy uses 8794',
-  'logging.base_log_folder': 'nothing: the writable log volume is mounted there',
-  'api.port': 'nothing: the Service and probes use 8080',
-  'celery.flower_port': 'nothing: the Service and probes use 5555',
+export const OWNED_KEYS: Record<string, Instead> = {
+  'core.executor': { prop: 'set the executor prop instead', value: 'set executor instead' },
+  'core.execution_api_server_url': same('the chart points it at the api-server Service'),
+  'core.dags_folder': same('the chart mounts DAGs at the image default'),
+  'core.auth_manager': same('the chart uses the FAB auth manager'),
+  'scheduler.enable_health_check': same('the scheduler liveness probe needs it'),
+  'scheduler.scheduler_health_check_server_port': same('the probe and NetworkPolicy use 8974'),
+  'logging.worker_log_server_port': same('the NetworkPolicy uses 8793'),
+  'logging.trigger_log_server_port': same('the NetworkPolicy uses 8794'),
+  'logging.base_log_folder': same('the writable log volume is mounted there'),
+  'api.port': same('the Service and probes use 8080'),
+  'celery.flower_port': same('the Service and probes use 5555'),
 };
 
 /** Keys whose name says they hold a secret, whatever the section. */
@@ -66,10 +74,10 @@ export function validateConfig(config: AirflowConfig): void {
         throw new Error(`config.${path} must be a string, finite number or boolean, got ${JSON.stringify(value)}`);
       }
       if (SECRET_KEYS[path]) {
-        throw new Error(`config.${path} holds a secret and cannot be set in config (it would land in a ConfigMap); use ${SECRET_KEYS[path]}`);
+        throw new Error(`config.${path} holds a secret and cannot be set in config (it would land in a ConfigMap); use ${SECRET_KEYS[path].prop}`);
       }
       if (OWNED_KEYS[path]) {
-        throw new Error(`config.${path} is managed by the chart; use ${OWNED_KEYS[path]}`);
+        throw new Error(`config.${path} is managed by the chart: ${OWNED_KEYS[path].prop}`);
       }
       if (SECRET_NAME.test(key) && !/_(cmd|secret)$/.test(key) && !/^(hide_sensitive|sensitive)/.test(key)) {
         throw new Error(`config.${path} looks like a secret and cannot be set in config (it would land in a ConfigMap); `

@@ -1,4 +1,5 @@
 import { Size } from 'cdk8s';
+import { RunAsIdentity } from '../security/pod-security';
 import { SecretKeyRef } from './secrets';
 
 /**
@@ -30,6 +31,12 @@ export interface EmbeddedDatabaseOptions {
    * @default - generated once in the cluster into `<release>-postgres`
    */
   readonly password?: SecretKeyRef;
+  /**
+   * The user and group PostgreSQL runs as; the data directory belongs to them. Releases first installed with the
+   * image's own user (999, charts before UIDs of 10000 or more) keep `{ user: 999, group: 999 }`.
+   * @default ImageIdentity.POSTGRES (10001:10001)
+   */
+  readonly runAs?: RunAsIdentity;
 }
 
 /** Props of {@link MetadataDatabase.external}. */
@@ -146,6 +153,11 @@ export class MetadataDatabase {
         throw new Error(`database.caCertificate is only used with sslMode 'verify-ca' or 'verify-full', got sslMode '${mode}'`);
       }
       validateCidrs('database.cidrs', external.cidrs ?? []);
+    }
+    for (const [key, id] of Object.entries({ user: embedded.runAs?.user, group: embedded.runAs?.group })) {
+      if (id !== undefined && (!Number.isInteger(id) || id < 1 || id > 2147483647)) {
+        throw new Error(`postgres runAs.${key} must be an integer from 1 to 2147483647 (not root), got ${id}`);
+      }
     }
     if (embedded.storageSize !== undefined && embedded.storageSize.toMebibytes() < 1) {
       throw new Error('postgres.storageSize must be at least 1Mi');

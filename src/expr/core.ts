@@ -266,6 +266,15 @@ export function goPipeline(x: unknown, ctx: GoContext): string {
 /** Applies an operator: folds to a literal when every argument is literal, otherwise builds an {@link Op}. */
 export function apply<T>(def: OpDef, args: unknown[]): Val<T> {
   if (args.every(isLiteral)) return def.evaluate(...args) as T;
+  // One choice between literals among literal arguments: the choice moves outside and each branch folds
+  // (`add (ternary 5120 1024 c) 1536` is printed as the choice of 6656 or 2560).
+  const choices = args.filter((a) => !isLiteral(a));
+  const [choice] = choices;
+  if (def.name !== 'ternary' && choices.length === 1 && choice instanceof Op && choice.def.name === 'ternary'
+    && isLiteral(choice.args[1]) && isLiteral(choice.args[2])) {
+    const branch = (v: unknown) => apply(def, args.map((a) => (a === choice ? v : a)));
+    return new Op<T>(choice.def, [choice.args[0], branch(choice.args[1]), branch(choice.args[2])]);
+  }
   return new Op<T>(def, args);
 }
 

@@ -8,7 +8,7 @@ import { apply, Expr, GoContext, isExpr, kindOf, Kind, NamedCondition, NamedValu
 
 /** Operands that must be real booleans for Go (`ternary`): a named condition prints "true" or "". */
 function boolOperand(x: unknown, operand: (x: unknown) => string): string {
-  if (x instanceof NamedCondition) return `(not (empty ${operand(x)}))`;
+  if (x instanceof NamedCondition) return `(ne ${operand(x)} "")`;
   return operand(x);
 }
 

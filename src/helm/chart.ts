@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
+import { Instead, OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
 import { BuiltinRole } from '../config/auth-roles';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { isGroup, leaves, ValueGroup, ValueLeaf, VALUES_MODEL } from '../values/model';
@@ -71,7 +71,7 @@ function chartYaml(name: string, version: string): string {
 
 /** Checks the schema cannot express, with the same messages as the constructs. */
 function validateTemplate(): string {
-  const entries = (m: Record<string, string>) => Object.entries(m).map(([k, use]) => `  ${JSON.stringify(k)} ${JSON.stringify(use)}`).join('\n');
+  const entries = (m: Record<string, Instead>) => Object.entries(m).map(([k, use]) => `  ${JSON.stringify(k)} ${JSON.stringify(use.value)}`).join('\n');
   return `${HEADER}
 {{- /* Fails the install with a message naming the value, like the constructs' errors. Renders nothing. */ -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$" .Release.Name) -}}
@@ -92,7 +92,7 @@ ${entries(OWNED_KEYS)}
 {{- fail (printf "config.%s holds a secret and %s; use %s" $path $inConfigMap (get $secret $path)) -}}
 {{- end -}}
 {{- if hasKey $owned $path -}}
-{{- fail (printf "config.%s is managed by the chart; use %s" $path (get $owned $path)) -}}
+{{- fail (printf "config.%s is managed by the chart: %s" $path (get $owned $path)) -}}
 {{- end -}}
 {{- $secretLike := regexMatch ${JSON.stringify(SECRET_NAME.source)} $key -}}
 {{- $variant := or (regexMatch "_(cmd|secret)$" $key) (regexMatch "^(hide_sensitive|sensitive)" $key) -}}
@@ -137,7 +137,44 @@ ${entries(OWNED_KEYS)}
 {{- end -}}
 {{- end -}}
 ${existingSecretsCheck()}
+${postgresUpgradeCheck()}
 `;
+}
+
+/**
+ * What an upgrade cannot change about the embedded PostgreSQL, checked against the running StatefulSet when Helm
+ * talks to a cluster. Its volume size is fixed at install (volumeClaimTemplates are immutable: Kubernetes would
+ * refuse the upgrade with a generic error), compared as quantities (the API server prints 8192Mi as 8Gi); and its
+ * data directory belongs to the UID it was created by (PostgreSQL refuses to start as another user).
+ */
+function postgresUpgradeCheck(): string {
+  return `{{- /* postgres.storageSize and postgres.runAsUser on an existing release. */ -}}
+{{- define "airflow.kibibytes" -}}
+{{- $number := regexFind "^[0-9]+" . -}}
+{{- $scale := dict "Ki" 1 "Mi" 1024 "Gi" 1048576 "Ti" 1073741824 "Pi" 1099511627776 "Ei" 1125899906842624 -}}
+{{- mul (int64 $number) (int64 (get $scale (trimPrefix $number .))) -}}
+{{- end -}}
+{{- if include "airflow.embeddedPostgres" . -}}
+{{- $name := printf "%s-postgres" .Release.Name -}}
+{{- with lookup "apps/v1" "StatefulSet" .Release.Namespace $name -}}
+{{- $current := (first .spec.volumeClaimTemplates).spec.resources.requests.storage -}}
+{{- $wanted := $.Values.postgres.storageSize -}}
+{{- if ne (include "airflow.kibibytes" $current) (include "airflow.kibibytes" $wanted) -}}
+{{- $patch := printf "{\\\"spec\\\":{\\\"resources\\\":{\\\"requests\\\":{\\\"storage\\\":\\\"%s\\\"}}}}" $wanted -}}
+{{- $expand := printf "kubectl -n %s patch pvc data-%s-0 -p '%s'" $.Release.Namespace $name $patch -}}
+{{- $orphan := printf "kubectl -n %s delete statefulset %s --cascade=orphan" $.Release.Namespace $name -}}
+{{- $grow := printf "%s (its StorageClass must allow expansion); %s; then upgrade again" $expand $orphan -}}
+{{- $why := printf "the PostgreSQL volume of this release is %s and a StatefulSet cannot change it to %s" $current $wanted -}}
+{{- fail (printf "postgres.storageSize: %s. To grow it: %s. To keep it: postgres.storageSize=%s" $why $grow $current) -}}
+{{- end -}}
+{{- $pod := .spec.template.spec.securityContext -}}
+{{- if ne (int64 $pod.runAsUser) (int64 $.Values.postgres.runAsUser) -}}
+{{- $keep := printf "set postgres.runAsUser=%v and postgres.runAsGroup=%v" $pod.runAsUser $pod.runAsGroup -}}
+{{- $why := printf "the data directory of this release belongs to UID %v; PostgreSQL refuses to run as %v" $pod.runAsUser $.Values.postgres.runAsUser -}}
+{{- fail (printf "postgres.runAsUser: %s; %s" $why $keep) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}`;
 }
 
 /**

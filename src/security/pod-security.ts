@@ -16,7 +16,13 @@ export interface RunAsIdentity {
   readonly group: number;
 }
 
-/** The real identities of the images we run; each is proven by a test against the image's documentation. */
+/** A {@link RunAsIdentity} the constructs compute with: literals, or value references in the chart. */
+export interface ProcessIdentity {
+  readonly user: Val<number>;
+  readonly group: Val<number>;
+}
+
+/** The identities the images run as. */
 export class ImageIdentity {
   /**
    * apache/airflow: user `airflow` (50000) with primary group 0 ("root" group, no privileges), so the image
@@ -25,15 +31,17 @@ export class ImageIdentity {
    */
   public static readonly AIRFLOW: RunAsIdentity = { user: 50000, group: 0 };
   /**
-   * postgres (Debian variant): user and group `postgres`, 999:999.
-   * @see https://github.com/docker-library/postgres/blob/master/17/bookworm/Dockerfile
+   * postgres (Debian variant): 10001:10001, not the image's own `postgres` (999), which is a system UID that may
+   * exist on the node. The image runs under any UID (its entrypoint fakes the passwd entry initdb needs with
+   * nss_wrapper, in /tmp); the data directory it creates belongs to that UID.
+   * @see https://github.com/docker-library/docs/blob/master/postgres/README.md#arbitrary---user-notes
    */
-  public static readonly POSTGRES: RunAsIdentity = { user: 999, group: 999 };
+  public static readonly POSTGRES: RunAsIdentity = { user: 10001, group: 10001 };
   /**
-   * redis (Debian variant): user and group `redis`, 999:999.
-   * @see https://github.com/docker-library/redis/blob/master/7.4/debian/Dockerfile
+   * redis (Debian variant): 10002:10002, not the image's own `redis` (999). Started by our own command (not the
+   * image entrypoint), it needs no passwd entry and writes only to its emptyDirs.
    */
-  public static readonly REDIS: RunAsIdentity = { user: 999, group: 999 };
+  public static readonly REDIS: RunAsIdentity = { user: 10002, group: 10002 };
 }
 
 /** A path the process writes, backed by an emptyDir (or a named volume of the pod). */
@@ -90,7 +98,7 @@ export const podSecurityContext = template<{ user: Val<number>; group: Val<numbe
  */
 export class PodSecurity {
   /** The hardened container-level security context (repeated per container, as scanners check it there). */
-  public readonly containerSecurityContext: (id: RunAsIdentity) => unknown;
+  public readonly containerSecurityContext: (id: ProcessIdentity) => unknown;
 
   constructor(public readonly writableRootFilesystem: Val<boolean>) {
     const t = template<{ user: Val<number>; group: Val<number> }>({
@@ -171,7 +179,7 @@ export interface ContainerSpec {
 
 /** What a component says about its pod. */
 export interface PodSpecInput {
-  readonly identity: RunAsIdentity;
+  readonly identity: ProcessIdentity;
   readonly serviceAccountName: Val<string>;
   /** Mount the service-account token: only for components that call the Kubernetes API. */
   readonly kubernetesApiAccess: Val<boolean>;
@@ -263,8 +271,10 @@ export function securePodSpec(input: PodSpecInput): Record<string, unknown> {
       volumeMounts: mounts,
     };
   };
-  const initContainers = (input.initContainers ?? []).map(harden);
+  // The main containers first: a volume they share with an init container gets their size (the scheduler's task logs
+  // with LocalExecutor live in the volume its init container also mounts, with the init container's smaller size).
   const containers = input.containers.map(harden);
+  const initContainers = (input.initContainers ?? []).map(harden);
   const volumes = items<unknown>(...emptyDirs.values(), ...(input.volumes ?? []));
   return {
     serviceAccountName: input.serviceAccountName,

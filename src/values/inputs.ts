@@ -135,6 +135,7 @@ export function inputsFromValues(chartLabel: string): ReleaseInputs {
       cidrs: ext('cidrs') as Expr<string[]>,
       storageSize: v('postgres.storageSize'),
       storageClassName: v('postgres.storageClassName'),
+      runAs: { user: v('postgres.runAsUser'), group: v('postgres.runAsGroup') },
     },
     broker: {
       embedded: EMBEDDED_REDIS,

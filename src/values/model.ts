@@ -1,3 +1,4 @@
+import { ImageIdentity } from '../security/pod-security';
 import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
 import { DagAccess, FAB_ACTIONS } from '../config/auth';
 
@@ -80,8 +81,22 @@ const RESOURCES_SCHEMA = {
 
 const OBJECT_MAP = { additionalProperties: { type: 'string' } };
 const K8S_LIST = { items: { type: 'object' } };
-/** Label or annotation keys the chart sets itself. */
-const RESERVED = (pattern: string, why: string) => ({ propertyNames: { not: { pattern }, description: why } });
+/**
+ * A value the schema refuses with a reason: Helm prints only the failed keyword, and for `const` that is the expected
+ * value (`value must be '(refused: ...)'`); the `not` makes the message itself refused too.
+ */
+export function refused(why: string): Record<string, unknown> {
+  const message = `(refused: ${why})`;
+  return { const: message, not: { const: message }, description: why };
+}
+
+/** Refuses the values that match `match`, with the reason in helm's message. */
+function refuseWhen(match: Record<string, unknown>, why: string): Record<string, unknown> {
+  return { if: match, then: refused(why) };
+}
+
+/** Label or annotation keys the chart sets itself: refused with the reason. */
+const RESERVED = (pattern: string, why: string) => ({ patternProperties: { [pattern]: refused(why) } });
 
 /** Scheduling and customization keys every component has. */
 function workloadKeys(defaults: { resources: string }): Record<string, ValueNode> {
@@ -95,9 +110,9 @@ function workloadKeys(defaults: { resources: string }): Record<string, ValueNode
       { items: { type: 'object', required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable', 'labelSelector'] } }),
     priorityClassName: leaf('string', '', 'PriorityClass of the pods.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
     podAnnotations: leaf('object', {}, 'Extra pod annotations (checksum/* are the chart\'s).',
-      { ...OBJECT_MAP, ...RESERVED('^checksum/', 'checksum/* annotations are the chart\'s: they roll the pods when the configuration changes') }),
+      { ...OBJECT_MAP, ...RESERVED('^checksum/', 'checksum/* annotations belong to the chart: they roll the pods when the configuration changes') }),
     podLabels: leaf('object', {}, 'Extra pod labels (app.kubernetes.io/* are the chart\'s).',
-      { ...OBJECT_MAP, ...RESERVED('^app\\.kubernetes\\.io/', 'app.kubernetes.io/* labels are the chart\'s: they select the pods') }),
+      { ...OBJECT_MAP, ...RESERVED('^app\\.kubernetes\\.io/', 'app.kubernetes.io/* labels belong to the chart: they select the pods') }),
     extraEnv: leaf('array', [], 'Extra environment variables of the main container, after the chart\'s (use valueFrom.secretKeyRef for secrets).',
       { items: { type: 'object', required: ['name'] } }),
     extraVolumes: leaf('array', [], 'Extra pod volumes.', { items: { type: 'object', required: ['name'] } }),
@@ -112,7 +127,7 @@ function replicas(def: number, description: string, minimum = 1): ValueLeaf {
 function image(name: string, repository: string, tag: string): ValueGroup {
   return group(`Image of ${name}.`, {
     repository: leaf('string', repository, 'Repository.', { pattern: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$' }),
-    tag: leaf('string', tag, 'Tag (never latest).', { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', not: { const: 'latest' } }),
+    tag: leaf('string', tag, 'Tag (never latest).', { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', ...refuseWhen({ const: 'latest' }, 'latest moves under you: pin a version tag or a digest') }),
     registry: leaf('string', '', 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).',
       { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
     digest: leaf('string', '', 'Content digest (sha256:...); when set it decides what runs.', { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
@@ -148,27 +163,28 @@ function ref(what: string, defaultKey: string, path: string, mode: 'generated' |
  * OWNED_KEYS, secret-looking names), so that `helm lint` refuses them too (it ignores the chart's `fail`s).
  */
 function configSchema(): Record<string, unknown> {
-  const refused: Record<string, Record<string, unknown>> = {};
+  const refusedKeys: Record<string, Record<string, unknown>> = {};
   const refuse = (path: string, why: string) => {
     const [section, key] = path.split('.');
-    refused[section] ??= {};
-    refused[section][key] = { not: {}, description: why };
+    refusedKeys[section] ??= {};
+    refusedKeys[section][key] = refused(why);
   };
-  for (const [path, use] of Object.entries(SECRET_KEYS)) refuse(path, `Holds a secret: use ${use}.`);
-  for (const [path, use] of Object.entries(OWNED_KEYS)) refuse(path, `Managed by the chart: ${use}.`);
+  for (const [path, use] of Object.entries(SECRET_KEYS)) refuse(path, `holds a secret, it would land in a ConfigMap: use ${use.value}`);
+  for (const [path, use] of Object.entries(OWNED_KEYS)) refuse(path, `managed by the chart: ${use.value}`);
   const section = (props: Record<string, unknown> = {}) => ({
     type: 'object',
     properties: props,
     // Secret-looking names (their `_cmd` / `_secret` variants and `sensitive*` switches are fine).
     propertyNames: {
       pattern: '^[a-z0-9_]+$',
-      not: { allOf: [{ pattern: SECRET_NAME.source }, { not: { pattern: '_(cmd|secret)$' } }, { not: { pattern: '^(hide_sensitive|sensitive)' } }] },
+      ...refuseWhen({ allOf: [{ pattern: SECRET_NAME.source }, { not: { pattern: '_(cmd|secret)$' } }, { not: { pattern: '^(hide_sensitive|sensitive)' } }] },
+        'looks like a secret: give it as an existing Secret (the _secret or _cmd variant, or extraEnv with secretKeyRef)'),
     },
     additionalProperties: { type: ['string', 'number', 'boolean'] },
   });
   return {
     propertyNames: { pattern: '^[a-z0-9_]+$' },
-    properties: Object.fromEntries(Object.entries(refused).map(([k, props]) => [k, section(props)])),
+    properties: Object.fromEntries(Object.entries(refusedKeys).map(([k, props]) => [k, section(props)])),
     additionalProperties: section(),
   };
 }
@@ -227,7 +243,8 @@ function rolesSchema(): Record<string, unknown> {
     properties: {
       action: { type: 'string', enum: FAB_ACTIONS, description: 'FAB action.' },
       resource: {
-        type: 'string', minLength: 1, maxLength: 250, pattern: `^${text}+$`, not: { pattern: '^DAG( Run)?:' },
+        type: 'string', minLength: 1, maxLength: 250, pattern: `^${text}+$`,
+        ...refuseWhen({ pattern: '^DAG( Run)?:' }, 'per-DAG resources come from dags: [{dagIds, access}]'),
         description: 'FAB resource, e.g. Pools (per-DAG resources DAG:<id> and DAG Run:<id> come from dags).',
       },
     },
@@ -237,7 +254,8 @@ function rolesSchema(): Record<string, unknown> {
       type: 'object', additionalProperties: false, required: ['name'],
       properties: {
         name: {
-          type: 'string', pattern: `^${ROLE_NAME}$`, not: { pattern: `^(${BUILTIN_ROLES.map(anyCase).join('|')})$` },
+          type: 'string', pattern: `^${ROLE_NAME}$`,
+          ...refuseWhen({ pattern: `^(${BUILTIN_ROLES.map(anyCase).join('|')})$` }, `a built-in role name (${BUILTIN_ROLES.join(', ')}): choose another name`),
           description: 'Role name (1-64 characters; not a built-in role name, in any case).',
         },
         dags: { type: 'array', minItems: 1, items: dagGrant, description: 'Per-DAG access.' },
@@ -266,7 +284,7 @@ function authGroup(): ValueGroup {
     syncRolesAtLogin: leaf('boolean', true, 'LDAP and OIDC: recompute a user\'s roles from their groups at every login (removing someone from a group removes the role at their next login).'),
     selfRegistration: leaf('boolean', true, 'LDAP and OIDC: create the Airflow user at first login; false: an administrator creates users beforehand.'),
     defaultRole: leaf('string', '', 'LDAP and OIDC: role every user gets besides the mapped ones, built-in or declared in roles (never Admin; needs selfRegistration); empty: a user whose groups map to no role is refused.',
-      { pattern: `^$|^${ROLE_NAME}$`, not: { const: 'Admin' } }),
+      { pattern: `^$|^${ROLE_NAME}$`, ...refuseWhen({ const: 'Admin' }, 'every user would be an administrator: map an admin group to Admin in roleMapping') }),
     roles: leaf('array', [], 'Custom roles, created and kept in sync (exactly the declared permissions) by the Job <release>-sync-roles-<hash>: each has a name and dags ([{dagIds: [...] or tags: [...], access: read|edit|trigger}]) or permissions ([{action, resource}]) or both. roleMapping and defaultRole may name them; roles no longer declared are left in the database.',
       rolesSchema()),
     ldap: group('LDAP directory (auth.type ldap). TLS is required: ldaps://, or ldap:// with startTls; the certificate is always verified.', {
@@ -309,13 +327,13 @@ function authGroup(): ValueGroup {
       generic: group('provider generic: any OpenID Connect provider; users and groups come from the validated ID token.', {
         discoveryUrl: authScalar('', 'OpenID discovery document, https://.../.well-known/openid-configuration (required).', HTTPS_URL),
         name: leaf('string', 'oidc', 'Provider name: the login button and the /auth/oauth-authorized/<name> redirect path.',
-          { pattern: '^[a-z][a-z0-9_-]{0,31}$', not: { enum: FAB_PROVIDERS } }),
+          { pattern: '^[a-z][a-z0-9_-]{0,31}$', ...refuseWhen({ enum: FAB_PROVIDERS }, 'a name FAB keeps for its built-in providers: choose another') }),
         usernameClaim: authScalar('preferred_username', 'Claim holding the login name (dotted paths reach nested claims).', CLAIM),
         groupsClaim: authScalar('groups', 'Claim holding the groups matched against roleMapping (dotted paths reach nested claims, e.g. realm_access.roles).', CLAIM),
       }),
       azureEntraId: group('provider azureEntraId: Microsoft Entra ID (FAB\'s azure provider).', {
         tenantId: authScalar('', 'Directory (tenant) id or domain (required; not common, organizations or consumers).', '^[A-Za-z0-9.-]{1,64}$',
-          { not: { enum: ['common', 'organizations', 'consumers'] } }),
+          refuseWhen({ enum: ['common', 'organizations', 'consumers'] }, 'a multi-tenant endpoint lets any Microsoft account sign in: give your tenant id')),
         rolesClaim: authScalar('roles', 'Claim of the ID token matched against roleMapping (app roles by default).', '^[A-Za-z0-9_.-]{1,128}$'),
       }),
       okta: group('provider okta: Okta (FAB\'s okta provider; add the groups claim in Okta).', {
@@ -395,6 +413,9 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     enabled: leaf('boolean', true, 'Run PostgreSQL in the release; false: use externalDatabase.'),
     storageSize: leaf('string', '8192Mi', 'Size of the data volume.', { pattern: MEMORY }),
     storageClassName: leaf('string', '', 'StorageClass of the data volume; empty: the cluster default.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    runAsUser: leaf('integer', ImageIdentity.POSTGRES.user, 'UID PostgreSQL runs as; it owns the data directory. Releases first installed by charts that ran the image\'s own user keep 999.',
+      { minimum: 1, maximum: 2147483647 }),
+    runAsGroup: leaf('integer', ImageIdentity.POSTGRES.group, 'GID PostgreSQL runs as, also the pod\'s fsGroup (999 with runAsUser 999).', { minimum: 1, maximum: 2147483647 }),
     password: ref('The database password', 'password', 'postgres.password'),
     ...workloadKeys({ resources: 'cpu 250m, memory 512Mi, limit 1024Mi' }),
   }),
@@ -437,7 +458,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     host: leaf('string', '', 'Public host name, e.g. airflow.example.com.', { pattern: `^$|${HOSTNAME}` }),
     className: leaf('string', '', 'IngressClass; empty: the cluster default. With nginx the HTTPS redirect is forced.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
     annotations: leaf('object', {}, `Extra annotations (${INGRESS_OWNED_ANNOTATIONS.join(', ')} are the chart's: set tls and className instead).`,
-      { ...OBJECT_MAP, propertyNames: { not: { enum: INGRESS_OWNED_ANNOTATIONS }, description: 'set by the chart from tls and className' } }),
+      { ...OBJECT_MAP, properties: Object.fromEntries(INGRESS_OWNED_ANNOTATIONS.map((a) => [a, refused(`${a} is set by the chart from ingress.tls and ingress.className`)])) }),
     tls: group('TLS certificate source: an existing Secret, or cert-manager.', {
       secretName: leaf('string', '', 'Existing kubernetes.io/tls Secret (wins over certManager: cert-manager then leaves it alone).', { pattern: `^$|${DNS_SUBDOMAIN}` }),
       certManager: group('cert-manager issuing `<release>-tls`.', {

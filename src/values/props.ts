@@ -218,6 +218,7 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
         storageSize: parseSize('postgres.storageSize', v.postgres.storageSize),
         storageClassName: str(v.postgres.storageClassName),
         password: secretRef(v.postgres.password),
+        runAs: { user: v.postgres.runAsUser, group: v.postgres.runAsGroup },
       })
       : MetadataDatabase.external({
         host: db.host,

@@ -1,4 +1,4 @@
-import { GENERATED_SECRETS, isGroup, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
+import { GENERATED_SECRETS, isGroup, refused, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
 
 /** JSON schema (draft-07) of one leaf: type, description, default, and its constraints. */
 function leafSchema(leaf: ValueLeaf): Record<string, unknown> {
@@ -12,82 +12,98 @@ function groupSchema(g: ValueGroup): Record<string, unknown> {
 }
 
 const nonEmpty = { type: 'string', minLength: 1 };
+const empty = { maxLength: 0 };
 const req = (path: string[], leafSchema: Record<string, unknown>): Record<string, unknown> => {
   const [head, ...rest] = path;
   return { properties: { [head]: rest.length ? req(rest, leafSchema) : leafSchema }, required: [head] };
 };
-const whenValue = (path: string[], value: unknown) => req(path, { const: value });
+const at = (path: string, schema: Record<string, unknown>) => req(path.split('.'), schema);
+const whenValue = (path: string, value: unknown) => at(path, { const: value });
 
-const AUTH_LDAP = whenValue(['auth', 'type'], 'ldap');
-const AUTH_OIDC = whenValue(['auth', 'type'], 'oidc');
-const ldapKey = (key: string, schema: Record<string, unknown>) => req(['auth', 'ldap', ...key.split('.')], schema);
-const oidcKey = (key: string, schema: Record<string, unknown>) => req(['auth', 'oidc', ...key.split('.')], schema);
+/**
+ * When `when` holds, the value at `path` must match `must`; otherwise helm names the key and prints `why`
+ * (`at '/ingress/host': value must be '(refused: ...)'`).
+ */
+function rule(when: Record<string, unknown>[], path: string, must: Record<string, unknown>, why: string): Record<string, unknown> {
+  return { if: { allOf: [...when, at(path, { not: must })] }, then: at(path, refused(why)) };
+}
+
+const AUTH_LDAP = whenValue('auth.type', 'ldap');
+const AUTH_OIDC = whenValue('auth.type', 'oidc');
+const AUTH_GROUPS = at('auth.type', { enum: ['ldap', 'oidc'] });
 const PLAIN_LDAP = { pattern: '^ldap://' };
 
 /** The `auth` rules: each names the key to set or clear. */
 function authRules(): Record<string, unknown>[] {
-  const provider = (p: string) => ({ allOf: [AUTH_OIDC, oidcKey('provider', { const: p })] });
+  const provider = (p: string) => [AUTH_OIDC, whenValue('auth.oidc.provider', p)];
   return [
-    { if: AUTH_LDAP, then: { allOf: [ldapKey('url', nonEmpty), ldapKey('userBase', nonEmpty)] } },
-    { if: AUTH_OIDC, then: { allOf: [oidcKey('clientId', nonEmpty), oidcKey('clientSecret.existingSecret', nonEmpty)] } },
-    { if: provider('generic'), then: oidcKey('generic.discoveryUrl', nonEmpty) },
-    { if: provider('azureEntraId'), then: oidcKey('azureEntraId.tenantId', nonEmpty) },
-    { if: provider('okta'), then: oidcKey('okta.domain', nonEmpty) },
-    { if: provider('keycloak'), then: { allOf: [oidcKey('keycloak.url', nonEmpty), oidcKey('keycloak.realm', nonEmpty)] } },
+    rule([AUTH_LDAP], 'auth.ldap.url', nonEmpty, 'auth.type ldap needs the directory: ldaps://host[:port], or ldap://host[:port] with startTls'),
+    rule([AUTH_LDAP], 'auth.ldap.userBase', nonEmpty, 'auth.type ldap needs the base DN the users are searched under'),
+    rule([AUTH_OIDC], 'auth.oidc.clientId', nonEmpty, 'auth.type oidc needs the client id registered at the provider'),
+    rule([AUTH_OIDC], 'auth.oidc.clientSecret.existingSecret', nonEmpty, 'auth.type oidc needs the existing Secret holding the client secret'),
+    rule(provider('generic'), 'auth.oidc.generic.discoveryUrl', nonEmpty, 'provider generic needs its discovery document, https://.../.well-known/openid-configuration'),
+    rule(provider('azureEntraId'), 'auth.oidc.azureEntraId.tenantId', nonEmpty, 'provider azureEntraId needs your tenant id or domain'),
+    rule(provider('okta'), 'auth.oidc.okta.domain', nonEmpty, 'provider okta needs your Okta domain'),
+    rule(provider('keycloak'), 'auth.oidc.keycloak.url', nonEmpty, 'provider keycloak needs the Keycloak base URL'),
+    rule(provider('keycloak'), 'auth.oidc.keycloak.realm', nonEmpty, 'provider keycloak needs the realm'),
     // A generic provider's users come from the validated ID token.
-    { if: { allOf: [provider('generic'), oidcKey('scopes', { minItems: 1 })] }, then: oidcKey('scopes', { contains: { const: 'openid' } }) },
+    rule([...provider('generic'), at('auth.oidc.scopes', { minItems: 1 })], 'auth.oidc.scopes', { contains: { const: 'openid' } },
+      'a generic provider needs the openid scope (the users come from the ID token)'),
     // With neither a mapping nor a default role every login would be refused.
-    {
-      if: req(['auth', 'type'], { enum: ['ldap', 'oidc'] }),
-      then: { anyOf: [req(['auth', 'roleMapping'], { minProperties: 1 }), req(['auth', 'defaultRole'], nonEmpty)] },
-    },
-    { if: { allOf: [req(['auth', 'type'], { enum: ['ldap', 'oidc'] }), req(['auth', 'defaultRole'], nonEmpty)] }, then: whenValue(['auth', 'selfRegistration'], true) },
+    rule([AUTH_GROUPS, at('auth.roleMapping', { maxProperties: 0 })], 'auth.defaultRole', nonEmpty,
+      'every login would be refused: map groups to roles in auth.roleMapping, or give everyone auth.defaultRole'),
+    rule([AUTH_GROUPS, at('auth.defaultRole', nonEmpty)], 'auth.selfRegistration', { const: true },
+      'auth.defaultRole is given to users created at login: it needs selfRegistration'),
     // TLS to the directory: ldaps://, or ldap:// with StartTLS; plain LDAP only with allowInsecureLdap, which then
     // describes exactly that (not ldaps://, not StartTLS) and leaves no CA to verify with.
-    { if: { allOf: [AUTH_LDAP, ldapKey('startTls', { const: true })] }, then: ldapKey('url', PLAIN_LDAP) },
-    { if: { allOf: [AUTH_LDAP, ldapKey('url', PLAIN_LDAP), ldapKey('startTls', { const: false })] }, then: ldapKey('allowInsecureLdap', { const: true }) },
-    {
-      if: { allOf: [AUTH_LDAP, ldapKey('allowInsecureLdap', { const: true })] },
-      then: { allOf: [ldapKey('url', PLAIN_LDAP), ldapKey('startTls', { const: false }), ldapKey('caCertificate.existingSecret', { maxLength: 0 })] },
-    },
+    rule([AUTH_LDAP, whenValue('auth.ldap.startTls', true)], 'auth.ldap.url', PLAIN_LDAP,
+      'startTls upgrades an ldap:// connection; an ldaps:// one is TLS already (set startTls false)'),
+    rule([AUTH_LDAP, at('auth.ldap.url', PLAIN_LDAP), whenValue('auth.ldap.startTls', false)], 'auth.ldap.allowInsecureLdap', { const: true },
+      'plain ldap:// sends passwords in clear text: set startTls or use ldaps:// (allowInsecureLdap true accepts clear text)'),
+    rule([AUTH_LDAP, whenValue('auth.ldap.allowInsecureLdap', true)], 'auth.ldap.url', PLAIN_LDAP,
+      'allowInsecureLdap is for a plain ldap:// url: with ldaps:// set it false'),
+    rule([AUTH_LDAP, whenValue('auth.ldap.allowInsecureLdap', true)], 'auth.ldap.startTls', { const: false },
+      'allowInsecureLdap is for a connection without TLS: with startTls set it false'),
+    rule([AUTH_LDAP, whenValue('auth.ldap.allowInsecureLdap', true)], 'auth.ldap.caCertificate.existingSecret', empty,
+      'without TLS (allowInsecureLdap) no certificate is verified: remove the CA, or use TLS'),
     // A search account is a DN and its password.
-    { if: { allOf: [AUTH_LDAP, ldapKey('bindDn', nonEmpty)] }, then: ldapKey('bindPassword.existingSecret', nonEmpty) },
-    { if: { allOf: [AUTH_LDAP, ldapKey('bindPassword.existingSecret', nonEmpty)] }, then: ldapKey('bindDn', nonEmpty) },
+    rule([AUTH_LDAP, at('auth.ldap.bindDn', nonEmpty)], 'auth.ldap.bindPassword.existingSecret', nonEmpty,
+      'auth.ldap.bindDn needs its password: name the existing Secret holding it'),
+    rule([AUTH_LDAP, at('auth.ldap.bindPassword.existingSecret', nonEmpty)], 'auth.ldap.bindDn', nonEmpty,
+      'a bind password needs the DN it belongs to (auth.ldap.bindDn)'),
   ];
 }
 
+const EXTERNAL_DATABASE = whenValue('postgres.enabled', false);
+const EXTERNAL_REDIS = [whenValue('redis.enabled', false), whenValue('executor', 'CeleryExecutor')];
+
 /**
- * Requirements between values, each an if/then the way Helm reports it (the key is named in the message).
- * The constructs throw for the same combinations.
+ * Requirements between values, each naming the key to set or clear. The constructs throw for the same combinations.
  */
 const RULES: Record<string, unknown>[] = [
   // An Ingress needs a host and a TLS source.
-  { if: whenValue(['ingress', 'enabled'], true), then: req(['ingress', 'host'], nonEmpty) },
-  {
-    if: whenValue(['ingress', 'enabled'], true),
-    then: { anyOf: [req(['ingress', 'tls', 'secretName'], nonEmpty), req(['ingress', 'tls', 'certManager', 'issuer'], nonEmpty)] },
-  },
+  rule([whenValue('ingress.enabled', true)], 'ingress.host', nonEmpty, 'ingress.enabled needs the public host name'),
+  rule([whenValue('ingress.enabled', true), at('ingress.tls.certManager.issuer', empty)], 'ingress.tls.secretName', nonEmpty,
+    'ingress.enabled needs TLS: an existing Secret here, or ingress.tls.certManager.issuer (plain HTTP is not served)'),
   // An external database needs a host and a password Secret; verify-* need a CA, the others refuse one.
-  { if: whenValue(['postgres', 'enabled'], false), then: req(['externalDatabase', 'host'], nonEmpty) },
-  { if: whenValue(['postgres', 'enabled'], false), then: req(['externalDatabase', 'password', 'existingSecret'], nonEmpty) },
-  {
-    if: { allOf: [whenValue(['postgres', 'enabled'], false), req(['externalDatabase', 'sslMode'], { enum: ['verify-ca', 'verify-full'] })] },
-    then: req(['externalDatabase', 'caCertificate', 'existingSecret'], nonEmpty),
-  },
-  { if: req(['externalDatabase', 'sslMode'], { enum: ['disable', 'require'] }), then: req(['externalDatabase', 'caCertificate', 'existingSecret'], { maxLength: 0 }) },
+  rule([EXTERNAL_DATABASE], 'externalDatabase.host', nonEmpty, 'postgres.enabled false needs the external database host'),
+  rule([EXTERNAL_DATABASE], 'externalDatabase.password.existingSecret', nonEmpty,
+    'postgres.enabled false needs the existing Secret holding the database password'),
+  rule([EXTERNAL_DATABASE, at('externalDatabase.sslMode', { enum: ['verify-ca', 'verify-full'] })], 'externalDatabase.caCertificate.existingSecret',
+    nonEmpty, 'sslMode verify-ca and verify-full check the server certificate: name the existing Secret holding the CA'),
+  rule([at('externalDatabase.sslMode', { enum: ['disable', 'require'] })], 'externalDatabase.caCertificate.existingSecret', empty,
+    'sslMode disable and require do not check the certificate: use verify-full with the CA, or remove the CA'),
   // An external Redis (Celery only) needs a host and a password Secret; a CA needs TLS.
-  {
-    if: { allOf: [whenValue(['redis', 'enabled'], false), { anyOf: [whenValue(['executor'], 'CeleryExecutor'), { not: { required: ['executor'] } }] }] },
-    then: { allOf: [req(['externalRedis', 'host'], nonEmpty), req(['externalRedis', 'password', 'existingSecret'], nonEmpty)] },
-  },
-  { if: whenValue(['externalRedis', 'tls'], false), then: req(['externalRedis', 'caCertificate', 'existingSecret'], { maxLength: 0 }) },
+  rule(EXTERNAL_REDIS, 'externalRedis.host', nonEmpty, 'redis.enabled false needs the external Redis host'),
+  rule(EXTERNAL_REDIS, 'externalRedis.password.existingSecret', nonEmpty, 'redis.enabled false needs the existing Secret holding the Redis password'),
+  rule([whenValue('externalRedis.tls', false)], 'externalRedis.caCertificate.existingSecret', empty,
+    'a CA verifies a TLS connection: set externalRedis.tls true, or remove the CA'),
   // A Secret the release generates uses its default key: `key` applies to an existingSecret only.
-  ...GENERATED_SECRETS.map(({ path, defaultKey }) => ({
-    if: req([...path.split('.'), 'existingSecret'], { maxLength: 0 }),
-    then: req([...path.split('.'), 'key'], { const: defaultKey }),
-  })),
+  ...GENERATED_SECRETS.map(({ path, defaultKey }) => rule([at(`${path}.existingSecret`, empty)], `${path}.key`, { const: defaultKey },
+    `key is the key of an existingSecret; the Secret the release generates uses ${defaultKey}`)),
   // Flower monitors Celery workers.
-  { if: req(['executor'], { enum: ['LocalExecutor', 'KubernetesExecutor'] }), then: { properties: { flower: { properties: { enabled: { const: false } } } } } },
+  rule([at('executor', { enum: ['LocalExecutor', 'KubernetesExecutor'] })], 'flower.enabled', { const: false },
+    'Flower monitors Celery workers: it needs executor CeleryExecutor'),
 ];
 
 /**

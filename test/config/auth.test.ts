@@ -341,7 +341,7 @@ print(json.dumps({r["name"]: sorted("%s %s" % p for p in wanted_permissions(r, t
     expect(c.args.slice(0, 2)).toEqual(['python', '-c']);
     expect(JSON.parse(c.env.find((e: any) => e.name === 'ROLES_SPEC').value)[0].name).toBe('etl');
     const secretEnv = c.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name);
-    expect(secretEnv).toEqual(['AIRFLOW_DB_PASSWORD']);
+    expect(secretEnv).toEqual(['PGPASSWORD']);
     expect(spec.initContainers.map((i: any) => i.name)).toEqual(['wait-for-migrations']);
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 50000, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } });

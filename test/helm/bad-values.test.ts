@@ -9,7 +9,7 @@ import { CHART_DIR as CHART, helmBinary, REPO as ROOT } from './helm';
 // Issue 3: a values file with one mistake must make the real helm fail with a message naming the key, and
 // the committed schema must reject it in ajv too (or, for what only templates/validate.yaml can see,
 // `# ajv: none`). Each file in bad-values/ starts with:
-//   # expect: <text helm's output must contain>
+//   # expect: <text helm's output must contain> (one line per text)
 //   # ajv: <text one of ajv's errors must contain> | none
 // `helm lint` renders templates in lint mode, where a template's `fail` is only logged (`[INFO] Fail: ...`) and the
 // exit status stays 0: for the `ajv: none` files it must log the message (install and template do fail).
@@ -20,21 +20,21 @@ const GOOD = path.join(__dirname, 'good-values.yaml');
 interface BadValues {
   readonly file: string;
   readonly path: string;
-  readonly expect: string;
+  readonly expect: readonly string[];
   /** undefined: the schema cannot catch it (`# ajv: none`). */
   readonly ajv?: string;
 }
 
-function header(file: string, text: string, key: string): string {
-  const line = text.split('\n').find((l) => l.startsWith(`# ${key}: `));
-  if (!line) throw new Error(`${file} must start with a '# ${key}: ...' comment`);
-  return line.slice(`# ${key}: `.length).trim();
+function headers(file: string, text: string, key: string): string[] {
+  const lines = text.split('\n').filter((l) => l.startsWith(`# ${key}: `));
+  if (lines.length === 0) throw new Error(`${file} must start with a '# ${key}: ...' comment`);
+  return lines.map((line) => line.slice(`# ${key}: `.length).trim());
 }
 
 const cases: BadValues[] = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort().map((file) => {
   const text = readFileSync(path.join(CORPUS, file), 'utf-8');
-  const ajv = header(file, text, 'ajv');
-  return { file, path: path.join(CORPUS, file), expect: header(file, text, 'expect'), ajv: ajv === 'none' ? undefined : ajv };
+  const [ajv] = headers(file, text, 'ajv');
+  return { file, path: path.join(CORPUS, file), expect: headers(file, text, 'expect'), ajv: ajv === 'none' ? undefined : ajv };
 });
 
 const HELM = helmBinary();
@@ -65,13 +65,14 @@ function ajvErrors(file: string): string[] {
   if (validate(mergeValues(chartDefaults, values))) return [];
   return validate.errors!.map((e) => {
     const name = e.params.additionalProperty ?? e.params.propertyName;
-    return `${e.instancePath || '/'} ${e.message}${name === undefined ? '' : ` '${name}'`}`;
+    const refusal = e.keyword === 'const' ? ` ${e.params.allowedValue}` : '';
+    return `${e.instancePath || '/'} ${e.message}${name === undefined ? '' : ` '${name}'`}${refusal}`;
   });
 }
 
 /** helm exited 1 and said what the file expects; a failure shows helm's whole output. */
 function expectRejected(c: BadValues, run: Run): void {
-  expect(run.output).toContain(c.expect);
+  for (const text of c.expect) expect(run.output).toContain(text);
   expect({ file: c.file, status: run.status, output: run.output }).toEqual({ file: c.file, status: 1, output: run.output });
 }
 
@@ -92,7 +93,7 @@ describe('bad values', () => {
     if (byTemplate.length > 0) {
       test.concurrent.each(byTemplate)('logs the validate template\'s failure when given $file', async (c) => {
         const run = await lint(c.path);
-        expect({ file: c.file, logged: run.output.includes(`[INFO] Fail: ${c.expect}`), output: run.output })
+        expect({ file: c.file, logged: run.output.includes(`[INFO] Fail: ${c.expect[0]}`), output: run.output })
           .toEqual({ file: c.file, logged: true, output: run.output });
       });
     }

@@ -144,8 +144,11 @@ export class Stack {
     await waitFor('slapd', 30, () => tcpOpen(port), log);
   }
 
-  /** PostgreSQL on 127.0.0.1:`port` with database `airflow` (trust on loopback), as a non-root user. */
-  public async startPostgres(port: number): Promise<void> {
+  /**
+   * PostgreSQL on 127.0.0.1:`port` with database `airflow`, as a non-root user: trust on loopback, or, with a
+   * `password`, password authentication (scram-sha-256) over TCP for user `airflow`.
+   */
+  public async startPostgres(port: number, password?: string): Promise<void> {
     const d = this.path('pg');
     mkdirSync(d);
     const data = join(d, 'data');
@@ -158,18 +161,25 @@ export class Stack {
       Object.assign(asUser, { uid, gid });
     }
     const bin = (b: string) => join(this.tools.pgBin, b);
-    execFileSync(bin('initdb'), ['-D', data, '-U', 'airflow', '--auth=trust', '-E', 'UTF8', '--no-instructions'], { ...asUser as any, stdio: 'pipe', cwd: d });
+    const auth = password === undefined ? ['--auth=trust'] : ['--auth-local=trust', '--auth-host=scram-sha-256'];
+    execFileSync(bin('initdb'), ['-D', data, '-U', 'airflow', ...auth, '-E', 'UTF8', '--no-instructions'], { ...asUser as any, stdio: 'pipe', cwd: d });
     const log = this.start('postgres', bin('postgres'), [
       '-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', d,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     ], { ...asUser, cwd: d }, 'SIGINT');
+    // Over the Unix socket in `d` (trusted in both modes).
+    const psql = (sql: string) => execFileSync(bin('psql'), ['-h', d, '-p', String(port), '-U', 'airflow', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-tAc', sql], { stdio: 'pipe' });
     await waitFor('postgres', 60, async () => {
       try {
-        execFileSync(bin('psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'airflow', '-d', 'postgres', '-tAc', 'SELECT 1'], { stdio: 'pipe' });
+        psql('SELECT 1');
         return true;
       } catch { return false; }
     }, log);
-    execFileSync(bin('psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'airflow', '-d', 'postgres', '-c', 'CREATE DATABASE airflow'], { stdio: 'pipe' });
+    psql('CREATE DATABASE airflow');
+    if (password !== undefined) {
+      if (password.includes('$pw$')) throw new Error('test password must not contain $pw$');
+      psql(`ALTER USER airflow PASSWORD $pw$${password}$pw$`);
+    }
   }
 
   /** Ends every process this stack started (process groups), newest first, and removes the directory. */
@@ -187,4 +197,22 @@ export class Stack {
     }
     if (!process.env.KEEP_AUTH_STACK) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A container's environment as the kubelet builds it: values with `$(VAR)` expanded from the variables defined before
+ * them (`$$` for a literal `$`), Secret keys from `secrets` (`<name>/<key>`), then `overrides`.
+ */
+export function containerEnv(container: any, secrets: Record<string, string>, overrides: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.valueFrom?.secretKeyRef) {
+      const ref = `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
+      if (!(ref in secrets)) throw new Error(`no test value for Secret key ${ref}`);
+      out[e.name] = secrets[ref];
+    } else if (e.value !== undefined) {
+      out[e.name] = String(e.value).replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name) => (m === '$$' ? '$' : name in out ? out[name] : m));
+    }
+  }
+  return { ...out, ...overrides };
 }

@@ -22,7 +22,7 @@ describe('values model', () => {
 
   describe('schema', () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(valuesSchema());
-    const errors = (v: object) => (validate(mergeValues(defaultValues(), v)) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
+    const errors = (v: object) => (validate(mergeValues(defaultValues(), v)) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}${e.keyword === 'const' ? ` ${e.params.allowedValue}` : ''}`));
 
     test('accepts the defaults and a production-like configuration', () => {
       expect(errors({})).toEqual([]);
@@ -43,11 +43,11 @@ describe('values model', () => {
       ['a wrong type', { apiServer: { replicas: 'two' } }, '/apiServer/replicas must be integer'],
       ['an out-of-range number', { scheduler: { replicas: 0 } }, '/scheduler/replicas must be >= 1'],
       ['an invalid enum', { executor: 'SequentialExecutor' }, '/executor must be equal to one of the allowed values'],
-      ['a latest tag', { images: { airflow: { tag: 'latest' } } }, '/images/airflow/tag must NOT be valid'],
-      ['an ingress without host', { ingress: { enabled: true, tls: { secretName: 'tls' } } }, '/ingress/host must NOT have fewer than 1 characters'],
-      ['an ingress without TLS', { ingress: { enabled: true, host: 'a.example.com' } }, '/ingress/tls/secretName must NOT have fewer than 1 characters'],
-      ['an external database without host', { postgres: { enabled: false }, externalDatabase: { password: { existingSecret: 'db' }, caCertificate: { existingSecret: 'ca' } } }, '/externalDatabase/host must NOT have fewer than 1 characters'],
-      ['Flower without Celery', { executor: 'LocalExecutor', flower: { enabled: true } }, '/flower/enabled must be equal to constant'],
+      ['a latest tag', { images: { airflow: { tag: 'latest' } } }, '/images/airflow/tag must be equal to constant (refused: latest moves under you'],
+      ['an ingress without host', { ingress: { enabled: true, tls: { secretName: 'tls' } } }, '/ingress/host must be equal to constant (refused: ingress.enabled needs the public host name)'],
+      ['an ingress without TLS', { ingress: { enabled: true, host: 'a.example.com' } }, '/ingress/tls/secretName must be equal to constant (refused: ingress.enabled needs TLS'],
+      ['an external database without host', { postgres: { enabled: false }, externalDatabase: { password: { existingSecret: 'db' }, caCertificate: { existingSecret: 'ca' } } }, '/externalDatabase/host must be equal to constant (refused: postgres.enabled false needs the external database host)'],
+      ['Flower without Celery', { executor: 'LocalExecutor', flower: { enabled: true } }, '/flower/enabled must be equal to constant (refused: Flower monitors Celery workers'],
       ['incomplete resources', { workers: { resources: { requests: { cpu: '1' } } } }, "/workers/resources/requests must have required property 'memory'"],
       ['a CIDR that is not one', { networkPolicy: { taskEgressCidrs: ['10.0.0.0'] } }, '/networkPolicy/taskEgressCidrs/0 must match pattern'],
     ])('rejects %s, naming the key', (_what, values, message) => {
@@ -73,7 +73,7 @@ const oidc = (o: Values, more: Values = {}): Values => ({
 describe('auth values', () => {
   describe('schema', () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(valuesSchema());
-    const errors = (v: object) => (validate(mergeValues(defaultValues(), v)) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
+    const errors = (v: object) => (validate(mergeValues(defaultValues(), v)) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}${e.keyword === 'const' ? ` ${e.params.allowedValue}` : ''}`));
 
     test.each([
       ['the defaults (database login)', {}],
@@ -102,22 +102,22 @@ describe('auth values', () => {
     // `constructs`: whether the TypeScript API refuses the same configuration (the chart is stricter where a value is
     // printed into webserver_config.py or a flag would say nothing).
     test.each([
-      ['LDAP without url', ldap({ url: '' }), '/auth/ldap/url must NOT have fewer than 1 characters', true],
-      ['LDAP without a user search base', ldap({ userBase: '' }), '/auth/ldap/userBase must NOT have fewer than 1 characters', true],
-      ['OIDC without a client-secret reference', oidc({ clientSecret: { existingSecret: '' } }), '/auth/oidc/clientSecret/existingSecret must NOT have fewer than 1 characters', true],
-      ['OIDC without a client id', oidc({ clientId: '' }), '/auth/oidc/clientId must NOT have fewer than 1 characters', true],
-      ['a generic provider without discovery URL', oidc({ generic: { discoveryUrl: '' } }), '/auth/oidc/generic/discoveryUrl must NOT have fewer than 1 characters', true],
+      ['LDAP without url', ldap({ url: '' }), '/auth/ldap/url must be equal to constant (refused: auth.type ldap needs the directory', true],
+      ['LDAP without a user search base', ldap({ userBase: '' }), '/auth/ldap/userBase must be equal to constant (refused: auth.type ldap needs the base DN', true],
+      ['OIDC without a client-secret reference', oidc({ clientSecret: { existingSecret: '' } }), '/auth/oidc/clientSecret/existingSecret must be equal to constant (refused: auth.type oidc needs the existing Secret', true],
+      ['OIDC without a client id', oidc({ clientId: '' }), '/auth/oidc/clientId must be equal to constant (refused: auth.type oidc needs the client id', true],
+      ['a generic provider without discovery URL', oidc({ generic: { discoveryUrl: '' } }), '/auth/oidc/generic/discoveryUrl must be equal to constant (refused: provider generic needs its discovery document', true],
       ['a discovery URL over http', oidc({ generic: { discoveryUrl: 'http://sso.example.org/.well-known/openid-configuration' } }), '/auth/oidc/generic/discoveryUrl must match pattern', true],
-      ['Keycloak without realm', oidc({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org' } }), '/auth/oidc/keycloak/realm must NOT have fewer than 1 characters', true],
-      ['Okta without domain', oidc({ provider: 'okta' }), '/auth/oidc/okta/domain must NOT have fewer than 1 characters', true],
-      ['Entra ID with the common tenant', oidc({ provider: 'azureEntraId', azureEntraId: { tenantId: 'common' } }), '/auth/oidc/azureEntraId/tenantId must NOT be valid', true],
+      ['Keycloak without realm', oidc({ provider: 'keycloak', keycloak: { url: 'https://sso.example.org' } }), '/auth/oidc/keycloak/realm must be equal to constant (refused: provider keycloak needs the realm', true],
+      ['Okta without domain', oidc({ provider: 'okta' }), '/auth/oidc/okta/domain must be equal to constant (refused: provider okta needs your Okta domain', true],
+      ['Entra ID with the common tenant', oidc({ provider: 'azureEntraId', azureEntraId: { tenantId: 'common' } }), '/auth/oidc/azureEntraId/tenantId must be equal to constant (refused: a multi-tenant endpoint', true],
       ['an unknown provider', oidc({ provider: 'github' }), '/auth/oidc/provider must be equal to one of the allowed values', true],
-      ['a generic provider named like one of FAB\'s', oidc({ generic: { discoveryUrl: 'https://sso.example.org/x', name: 'okta' } }), '/auth/oidc/generic/name must NOT be valid', true],
-      ['a generic provider without the openid scope', oidc({ scopes: ['email'] }), '/auth/oidc/scopes must contain at least 1 valid item(s)', true],
-      ['defaultRole Admin', ldap({}, { defaultRole: 'Admin' }), '/auth/defaultRole must NOT be valid', true],
+      ['a generic provider named like one of FAB\'s', oidc({ generic: { discoveryUrl: 'https://sso.example.org/x', name: 'okta' } }), '/auth/oidc/generic/name must be equal to constant (refused: a name FAB keeps', true],
+      ['a generic provider without the openid scope', oidc({ scopes: ['email'] }), '/auth/oidc/scopes must be equal to constant (refused: a generic provider needs the openid scope', true],
+      ['defaultRole Admin', ldap({}, { defaultRole: 'Admin' }), '/auth/defaultRole must be equal to constant (refused: every user would be an administrator', true],
       ['a mapping to a role name with a trailing space', oidc({}, { roleMapping: { 'airflow-admins': ['Viewer '] } }), '/auth/roleMapping/airflow-admins/0 must match pattern', true],
       ['a role without dags or permissions', { auth: { roles: [{ name: 'etl' }] } }, "/auth/roles/0 must have required property 'dags'", true],
-      ['a role named like a built-in role in another case', { auth: { roles: [{ name: 'ADMIN', ...POOLS }] } }, '/auth/roles/0/name must NOT be valid', true],
+      ['a role named like a built-in role in another case', { auth: { roles: [{ name: 'ADMIN', ...POOLS }] } }, '/auth/roles/0/name must be equal to constant (refused: a built-in role name', true],
       ['a role name with a leading space', { auth: { roles: [{ name: ' etl', ...POOLS }] } }, '/auth/roles/0/name must match pattern', true],
       ['an empty dags list', { auth: { roles: [{ name: 'etl', dags: [], ...POOLS }] } }, '/auth/roles/0/dags must NOT have fewer than 1 items', false],
       ['a grant naming both DAG ids and tags', { auth: { roles: [{ name: 'etl', dags: [{ dagIds: ['a'], tags: ['t'], access: 'read' }] }] } }, '/auth/roles/0/dags/0 must match exactly one schema in oneOf', false],
@@ -126,17 +126,17 @@ describe('auth values', () => {
       ['a tag with a backslash (it would be escaped in ROLES_SPEC)', { auth: { roles: [{ name: 'etl', dags: [{ tags: ['a\\b'], access: 'read' }] }] } }, '/auth/roles/0/dags/0/tags/0 must match pattern', false],
       ['an unknown access level', { auth: { roles: [{ name: 'etl', dags: [{ dagIds: ['a'], access: 'write' }] }] } }, '/auth/roles/0/dags/0/access must be equal to one of the allowed values', true],
       ['an unknown action', { auth: { roles: [{ name: 'etl', permissions: [{ action: 'can_fly', resource: 'Pools' }] }] } }, '/auth/roles/0/permissions/0/action must be equal to one of the allowed values', true],
-      ['a per-DAG resource as a raw permission', { auth: { roles: [{ name: 'etl', permissions: [{ action: 'can_read', resource: 'DAG Run:etl' }] }] } }, '/auth/roles/0/permissions/0/resource must NOT be valid', true],
+      ['a per-DAG resource as a raw permission', { auth: { roles: [{ name: 'etl', permissions: [{ action: 'can_read', resource: 'DAG Run:etl' }] }] } }, '/auth/roles/0/permissions/0/resource must be equal to constant (refused: per-DAG resources come from dags', true],
       ['a group mapped to no role', oidc({}, { roleMapping: { 'airflow-admins': [] } }), '/auth/roleMapping/airflow-admins must NOT have fewer than 1 items', true],
-      ['neither a mapping nor a default role', { auth: { type: 'ldap', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }, '/auth/roleMapping must NOT have fewer than 1 properties', true],
-      ['a default role without self-registration', ldap({}, { defaultRole: 'Viewer', selfRegistration: false }), '/auth/selfRegistration must be equal to constant', true],
-      ['plain ldap:// without StartTLS', ldap({ url: 'ldap://ldap.example.org' }), '/auth/ldap/allowInsecureLdap must be equal to constant', true],
-      ['StartTLS on ldaps://', ldap({ startTls: true }), '/auth/ldap/url must match pattern "^ldap://"', true],
-      ['a CA without TLS', ldap({ url: 'ldap://ldap.example.org', allowInsecureLdap: true, caCertificate: { existingSecret: 'ca' } }), '/auth/ldap/caCertificate/existingSecret must NOT have more than 0 characters', true],
-      ['a bind DN without its password', ldap({ bindDn: 'cn=airflow,dc=example,dc=org' }), '/auth/ldap/bindPassword/existingSecret must NOT have fewer than 1 characters', true],
-      ['a bind password without its DN', ldap({ bindPassword: { existingSecret: 'ldap-bind' } }), '/auth/ldap/bindDn must NOT have fewer than 1 characters', false],
-      ['allowInsecureLdap on ldaps://', ldap({ allowInsecureLdap: true }), '/auth/ldap/url must match pattern "^ldap://"', false],
-      ['allowInsecureLdap with StartTLS', ldap({ url: 'ldap://ldap.example.org', startTls: true, allowInsecureLdap: true }), '/auth/ldap/startTls must be equal to constant', false],
+      ['neither a mapping nor a default role', { auth: { type: 'ldap', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } } }, '/auth/defaultRole must be equal to constant (refused: every login would be refused', true],
+      ['a default role without self-registration', ldap({}, { defaultRole: 'Viewer', selfRegistration: false }), '/auth/selfRegistration must be equal to constant (refused: auth.defaultRole is given to users created at login', true],
+      ['plain ldap:// without StartTLS', ldap({ url: 'ldap://ldap.example.org' }), '/auth/ldap/allowInsecureLdap must be equal to constant (refused: plain ldap:// sends passwords in clear text', true],
+      ['StartTLS on ldaps://', ldap({ startTls: true }), '/auth/ldap/url must be equal to constant (refused: startTls upgrades an ldap:// connection', true],
+      ['a CA without TLS', ldap({ url: 'ldap://ldap.example.org', allowInsecureLdap: true, caCertificate: { existingSecret: 'ca' } }), '/auth/ldap/caCertificate/existingSecret must be equal to constant (refused: without TLS (allowInsecureLdap)', true],
+      ['a bind DN without its password', ldap({ bindDn: 'cn=airflow,dc=example,dc=org' }), '/auth/ldap/bindPassword/existingSecret must be equal to constant (refused: auth.ldap.bindDn needs its password', true],
+      ['a bind password without its DN', ldap({ bindPassword: { existingSecret: 'ldap-bind' } }), '/auth/ldap/bindDn must be equal to constant (refused: a bind password needs the DN', false],
+      ['allowInsecureLdap on ldaps://', ldap({ allowInsecureLdap: true }), '/auth/ldap/url must be equal to constant (refused: allowInsecureLdap is for a plain ldap:// url', false],
+      ['allowInsecureLdap with StartTLS', ldap({ url: 'ldap://ldap.example.org', startTls: true, allowInsecureLdap: true }), '/auth/ldap/startTls must be equal to constant (refused: allowInsecureLdap is for a connection without TLS', false],
       ['a DN with a quote', ldap({ userBase: 'ou="people",dc=example,dc=org' }), '/auth/ldap/userBase must match pattern', false],
       ['an LDAP URL with a path', ldap({ url: 'ldaps://ldap.example.org/dc=example' }), '/auth/ldap/url must match pattern', true],
     ])('rejects %s, naming the key', (_what, values, message, constructs) => {

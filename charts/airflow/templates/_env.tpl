@@ -50,13 +50,13 @@ redis://:$(AIRFLOW_REDIS_PASSWORD)@{{ .host }}:{{ .port | int64 }}/{{ .databaseI
 {{- end -}}
 {{- end }}
 
-{{- /* The SQLAlchemy URL of the metadata database; Kubernetes puts the password in at container start. */ -}}
+{{- /* The SQLAlchemy URL of the metadata database, without the password (PGPASSWORD holds it). */ -}}
 {{- define "airflow.databaseUrl" -}}
 {{- if include "airflow.embeddedPostgres" . -}}
-postgresql+psycopg2://airflow:$(AIRFLOW_DB_PASSWORD)@{{ .Release.Name }}-postgres:5432/airflow?sslmode=disable
+postgresql+psycopg2://airflow@{{ .Release.Name }}-postgres:5432/airflow?sslmode=disable
 {{- else -}}
-postgresql+psycopg2://{{ .Values.externalDatabase.user }}:$(AIRFLOW_DB_PASSWORD)@{{ .Values.externalDatabase.host -}}
-:{{ .Values.externalDatabase.port | int64 }}/{{ .Values.externalDatabase.database }}?sslmode={{ .Values.externalDatabase.sslMode -}}
+postgresql+psycopg2://{{ .Values.externalDatabase.user }}@{{ .Values.externalDatabase.host }}:{{ .Values.externalDatabase.port | int64 -}}
+/{{ .Values.externalDatabase.database }}?sslmode={{ .Values.externalDatabase.sslMode -}}
 {{ if include "airflow.databaseCa" . }}&sslrootcert=/opt/airflow/secrets/database-ca/{{ .Values.externalDatabase.caCertificate.key -}}
 {{ end }}
 {{- end -}}
@@ -94,9 +94,9 @@ postgresql+psycopg2://{{ .Values.externalDatabase.user }}:$(AIRFLOW_DB_PASSWORD)
   value: {{ include "airflow.resultBackendUrl" . | quote }}
 {{- end }}
 
-{{- /* The metadata database: its password from its Secret, and the connection URL. */ -}}
+{{- /* The metadata database: the connection URL, and the password (PGPASSWORD) from its Secret. */ -}}
 {{- define "airflow.env.database" -}}
-- name: AIRFLOW_DB_PASSWORD
+- name: PGPASSWORD
   valueFrom:
     secretKeyRef:
       name: {{ include "airflow.databasePasswordSecret" . | quote }}
@@ -121,6 +121,12 @@ postgresql+psycopg2://{{ .Values.externalDatabase.user }}:$(AIRFLOW_DB_PASSWORD)
     secretKeyRef:
       name: {{ include "airflow.jwtSecretSecret" . | quote }}
       key: {{ .Values.secrets.jwtSecret.key | quote }}
+{{- end }}
+
+{{- /* Processes without database access: the CLI's audit log goes nowhere instead of to a file. */ -}}
+{{- define "airflow.env.withoutDatabase" -}}
+- name: AIRFLOW__DATABASE__SQL_ALCHEMY_CONN
+  value: sqlite://
 {{- end }}
 
 {{- /* The Secret holding the Fernet key: secrets.fernetKey.existingSecret, or <release>-fernet-key generated in the cluster. */ -}}
