@@ -79,7 +79,14 @@ const RESOURCES_SCHEMA = {
 };
 
 const OBJECT_MAP = { additionalProperties: { type: 'string' } };
-const K8S_LIST = { items: { type: 'object' } };
+/**
+ * A Kubernetes object checked against its definition (core/v1 `name`) in values.schema.json's `definitions`
+ * (src/values/k8s-definitions.json, extracted from the Kubernetes OpenAPI by test/validate/k8s-definitions.ts).
+ * Wrapped in an allOf: draft-07 ignores the siblings of a `$ref` (the leaf's type, description and default).
+ */
+const k8sObject = (name: string) => ({ allOf: [{ $ref: `#/definitions/io.k8s.api.core.v1.${name}` }] });
+/** A list of Kubernetes objects of the core/v1 definition `name`. */
+const k8sList = (name: string) => ({ items: { $ref: `#/definitions/io.k8s.api.core.v1.${name}` } });
 /** Label or annotation keys the chart sets itself. */
 const RESERVED = (pattern: string, why: string) => ({ propertyNames: { not: { pattern }, description: why } });
 
@@ -89,19 +96,20 @@ function workloadKeys(defaults: { resources: string }): Record<string, ValueNode
     resources: leaf('object', {}, `CPU, memory and ephemeral storage; empty: the component default (${defaults.resources}; ephemeral storage sized from its emptyDirs). Otherwise give requests (cpu, memory, ephemeral-storage) and limits (memory, ephemeral-storage).`,
       RESOURCES_SCHEMA),
     nodeSelector: leaf('object', {}, 'Node labels the pods must match.', OBJECT_MAP),
-    tolerations: leaf('array', [], 'Tolerations of the pods.', K8S_LIST),
-    affinity: leaf('object', {}, 'Affinity of the pods. Without a podAntiAffinity of yours, a component running more than one replica gets a preferred anti-affinity across nodes.'),
+    tolerations: leaf('array', [], 'Tolerations of the pods.', k8sList('Toleration')),
+    affinity: leaf('object', {}, 'Affinity of the pods. Without a podAntiAffinity of yours, a component running more than one replica gets a preferred anti-affinity across nodes.',
+      k8sObject('Affinity')),
     topologySpreadConstraints: leaf('array', [], 'Topology spread constraints of the pods (give labelSelector explicitly).',
-      { items: { type: 'object', required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable', 'labelSelector'] } }),
+      { items: { ...k8sObject('TopologySpreadConstraint'), required: ['labelSelector'] } }),
     priorityClassName: leaf('string', '', 'PriorityClass of the pods.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
     podAnnotations: leaf('object', {}, 'Extra pod annotations (checksum/* are the chart\'s).',
       { ...OBJECT_MAP, ...RESERVED('^checksum/', 'checksum/* annotations are the chart\'s: they roll the pods when the configuration changes') }),
     podLabels: leaf('object', {}, 'Extra pod labels (app.kubernetes.io/* are the chart\'s).',
       { ...OBJECT_MAP, ...RESERVED('^app\\.kubernetes\\.io/', 'app.kubernetes.io/* labels are the chart\'s: they select the pods') }),
     extraEnv: leaf('array', [], 'Extra environment variables of the main container, after the chart\'s (use valueFrom.secretKeyRef for secrets).',
-      { items: { type: 'object', required: ['name'] } }),
-    extraVolumes: leaf('array', [], 'Extra pod volumes.', { items: { type: 'object', required: ['name'] } }),
-    extraVolumeMounts: leaf('array', [], 'Extra volume mounts of the main container.', { items: { type: 'object', required: ['name', 'mountPath'] } }),
+      k8sList('EnvVar')),
+    extraVolumes: leaf('array', [], 'Extra pod volumes.', k8sList('Volume')),
+    extraVolumeMounts: leaf('array', [], 'Extra volume mounts of the main container.', k8sList('VolumeMount')),
   };
 }
 
