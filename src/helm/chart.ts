@@ -3,7 +3,7 @@ import { Instead, OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow
 import { BuiltinRole } from '../config/auth-roles';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { isGroup, leaves, ValueGroup, ValueLeaf, VALUES_MODEL } from '../values/model';
-import { valuesSchema } from '../values/schema';
+import { K8S_DEFINITIONS_VERSION, valuesSchema } from '../values/schema';
 import { emitTemplates } from './emit';
 
 /** Options of {@link generateHelmChart}. */
@@ -311,7 +311,9 @@ kubectl get secret <release>-admin -n <namespace> -o jsonpath='{.data.password}'
 
 ## Values
 Validated by \`values.schema.json\` (unknown keys, wrong types, out-of-range numbers and missing requirements fail
-\`helm install\` with the key named).
+\`helm install\` with the key named). The Kubernetes objects in \`affinity\`, \`tolerations\`, \`topologySpreadConstraints\`,
+\`extraVolumes\`, \`extraVolumeMounts\` and \`extraEnv\` are checked against the Kubernetes ${K8S_DEFINITIONS_VERSION.split('.').slice(0, 2).join('.')} API definitions, a
+misspelled key inside them included.
 
 ${valuesTable()}
 `;

@@ -38,12 +38,20 @@ export function isGroup(n: ValueNode): n is ValueGroup {
 // ---------------------------------------------------------------------------------------------------------
 // Building blocks
 
-const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$';
+/**
+ * Lengths are maxLength, not bounded repetitions in patterns: Go's regexp (Helm's schema validator) unrolls
+ * `{0,251}` into 251 copies of the class, and Helm compiles every pattern of values.schema.json twice per render, so
+ * these three patterns (48 uses) were most of the schema's cost in `helm template` (about 30 ms of CPU per render).
+ */
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+/** A DNS subdomain name (RFC 1123: at most 253 characters), optionally empty. */
+const dnsName = (optional = true) => ({ pattern: optional ? `^$|${DNS_SUBDOMAIN}` : DNS_SUBDOMAIN, maxLength: 253 });
 const HOSTNAME = '^(([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)\\.)*[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$';
 const CIDR = '^((\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}|[0-9a-fA-F:]+/\\d{1,3})$';
 const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
 const MEMORY = '^[0-9]+(Ki|Mi|Gi|Ti)$';
-const SECRET_KEY = '^[-._a-zA-Z0-9]{1,253}$';
+/** A key of a Secret (1-253 characters). */
+const SECRET_KEY = { pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 };
 
 function leaf(type: ValueType | ValueType[], def: unknown, description: string, schema?: Record<string, unknown>): ValueLeaf {
   return { type, default: def, description, schema };
@@ -80,7 +88,14 @@ const RESOURCES_SCHEMA = {
 };
 
 const OBJECT_MAP = { additionalProperties: { type: 'string' } };
-const K8S_LIST = { items: { type: 'object' } };
+/**
+ * A Kubernetes object checked against its definition (core/v1 `name`) in values.schema.json's `definitions`
+ * (src/values/k8s-definitions.json, extracted from the Kubernetes OpenAPI by test/validate/k8s-definitions.ts).
+ * Wrapped in an allOf: draft-07 ignores the siblings of a `$ref` (the leaf's type, description and default).
+ */
+const k8sObject = (name: string) => ({ allOf: [{ $ref: `#/definitions/io.k8s.api.core.v1.${name}` }] });
+/** A list of Kubernetes objects of the core/v1 definition `name`. */
+const k8sList = (name: string) => ({ items: { $ref: `#/definitions/io.k8s.api.core.v1.${name}` } });
 /**
  * A value the schema refuses with a reason: Helm prints only the failed keyword, and for `const` that is the expected
  * value (`value must be '(refused: ...)'`); the `not` makes the message itself refused too.
@@ -104,19 +119,20 @@ function workloadKeys(defaults: { resources: string }): Record<string, ValueNode
     resources: leaf('object', {}, `CPU, memory and ephemeral storage; empty: the component default (${defaults.resources}; ephemeral storage sized from its emptyDirs). Otherwise give requests (cpu, memory, ephemeral-storage) and limits (memory, ephemeral-storage).`,
       RESOURCES_SCHEMA),
     nodeSelector: leaf('object', {}, 'Node labels the pods must match.', OBJECT_MAP),
-    tolerations: leaf('array', [], 'Tolerations of the pods.', K8S_LIST),
-    affinity: leaf('object', {}, 'Affinity of the pods. Without a podAntiAffinity of yours, a component running more than one replica gets a preferred anti-affinity across nodes.'),
+    tolerations: leaf('array', [], 'Tolerations of the pods.', k8sList('Toleration')),
+    affinity: leaf('object', {}, 'Affinity of the pods. Without a podAntiAffinity of yours, a component running more than one replica gets a preferred anti-affinity across nodes.',
+      k8sObject('Affinity')),
     topologySpreadConstraints: leaf('array', [], 'Topology spread constraints of the pods (give labelSelector explicitly).',
-      { items: { type: 'object', required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable', 'labelSelector'] } }),
-    priorityClassName: leaf('string', '', 'PriorityClass of the pods.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
+      { items: { ...k8sObject('TopologySpreadConstraint'), required: ['labelSelector'] } }),
+    priorityClassName: leaf('string', '', 'PriorityClass of the pods.', dnsName()),
     podAnnotations: leaf('object', {}, 'Extra pod annotations (checksum/* are the chart\'s).',
       { ...OBJECT_MAP, ...RESERVED('^checksum/', 'checksum/* annotations belong to the chart: they roll the pods when the configuration changes') }),
     podLabels: leaf('object', {}, 'Extra pod labels (app.kubernetes.io/* are the chart\'s).',
       { ...OBJECT_MAP, ...RESERVED('^app\\.kubernetes\\.io/', 'app.kubernetes.io/* labels belong to the chart: they select the pods') }),
     extraEnv: leaf('array', [], 'Extra environment variables of the main container, after the chart\'s (use valueFrom.secretKeyRef for secrets).',
-      { items: { type: 'object', required: ['name'] } }),
-    extraVolumes: leaf('array', [], 'Extra pod volumes.', { items: { type: 'object', required: ['name'] } }),
-    extraVolumeMounts: leaf('array', [], 'Extra volume mounts of the main container.', { items: { type: 'object', required: ['name', 'mountPath'] } }),
+      k8sList('EnvVar')),
+    extraVolumes: leaf('array', [], 'Extra pod volumes.', k8sList('Volume')),
+    extraVolumeMounts: leaf('array', [], 'Extra volume mounts of the main container.', k8sList('VolumeMount')),
   };
 }
 
@@ -153,8 +169,8 @@ function ref(what: string, defaultKey: string, path: string, mode: 'generated' |
     optional: `Existing Secret holding ${lower(what)}; empty: none.`,
   }[mode];
   return group(`${what}.`, {
-    existingSecret: leaf('string', '', doc, { pattern: `^$|${DNS_SUBDOMAIN}` }),
-    key: leaf('string', defaultKey, mode === 'generated' ? `Key in that Secret (a generated Secret uses ${defaultKey}).` : 'Key in that Secret.', { pattern: SECRET_KEY }),
+    existingSecret: leaf('string', '', doc, dnsName()),
+    key: leaf('string', defaultKey, mode === 'generated' ? `Key in that Secret (a generated Secret uses ${defaultKey}).` : 'Key in that Secret.', SECRET_KEY),
   });
 }
 
@@ -292,14 +308,14 @@ function authGroup(): ValueGroup {
       startTls: leaf('boolean', false, 'Upgrade an ldap:// connection with StartTLS before any bind (not with ldaps://).'),
       allowInsecureLdap: leaf('boolean', false, 'Allow plain ldap:// without StartTLS: bind and user passwords cross the network in clear text. A relaxation of the secure defaults, warned about in NOTES.'),
       caCertificate: group('PEM CA certificate that signs the directory\'s certificate (mounted into the api-server only).', {
-        existingSecret: leaf('string', '', 'Existing Secret holding the CA certificate; empty: the image\'s system trust store.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
-        key: leaf('string', 'ca.crt', 'Key in that Secret.', { pattern: SECRET_KEY }),
+        existingSecret: leaf('string', '', 'Existing Secret holding the CA certificate; empty: the image\'s system trust store.', dnsName()),
+        key: leaf('string', 'ca.crt', 'Key in that Secret.', SECRET_KEY),
       }),
       bindDn: leaf('string', '', 'DN of the service account that searches the directory (with bindPassword); empty: users bind directly and search as themselves.',
         { pattern: `^$|${DN}` }),
       bindPassword: group('Password of bindDn (mounted into the api-server only).', {
-        existingSecret: leaf('string', '', 'Existing Secret holding the bind password (required with bindDn).', { pattern: `^$|${DNS_SUBDOMAIN}` }),
-        key: leaf('string', 'password', 'Key in that Secret.', { pattern: SECRET_KEY }),
+        existingSecret: leaf('string', '', 'Existing Secret holding the bind password (required with bindDn).', dnsName()),
+        key: leaf('string', 'password', 'Key in that Secret.', SECRET_KEY),
       }),
       userBase: authScalar('', 'Base DN under which users are searched, e.g. ou=people,dc=example,dc=org (required).', DN),
       usernameAttribute: authScalar('uid', 'Attribute holding the login name.', LDAP_ATTRIBUTE),
@@ -319,8 +335,8 @@ function authGroup(): ValueGroup {
         { enum: ['generic', 'azureEntraId', 'okta', 'keycloak'] }),
       clientId: authScalar('', 'OAuth client id registered at the provider (required).', '^[^\\s"\'\\\\]{1,256}$'),
       clientSecret: group('The OAuth client secret (mounted into the api-server only).', {
-        existingSecret: leaf('string', '', 'Existing Secret holding the client secret (required).', { pattern: `^$|${DNS_SUBDOMAIN}` }),
-        key: leaf('string', 'client-secret', 'Key in that Secret.', { pattern: SECRET_KEY }),
+        existingSecret: leaf('string', '', 'Existing Secret holding the client secret (required).', dnsName()),
+        key: leaf('string', 'client-secret', 'Key in that Secret.', SECRET_KEY),
       }),
       scopes: leaf('array', [], 'Scopes requested; empty: openid email profile (okta adds groups). A generic provider needs openid.',
         { items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$' } }),
@@ -364,12 +380,12 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     redis: image('redis', 'redis', '7.4.11-bookworm'),
   }),
   imagePullSecrets: leaf('array', [], 'Secrets used to pull images, as `[{name: ...}]` (every pod, the test pod included).',
-    { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: DNS_SUBDOMAIN } } } }),
+    { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', ...dnsName(false) } } } }),
   config: leaf('object', {}, 'Non-secret Airflow settings, `{section: {key: value}}`, merged over the chart\'s; keys the chart owns and secrets are refused.',
     configSchema()),
   dags: group('Where DAG files come from.', {
     persistentVolumeClaim: leaf('string', '', 'Existing PVC (ReadOnlyMany/ReadWriteMany) with the DAGs, mounted read-only; empty: DAGs baked into the image.',
-      { pattern: `^$|${DNS_SUBDOMAIN}` }),
+      dnsName()),
   }),
   secrets: group('Airflow\'s own secret keys; each is generated once in the cluster unless an existing Secret is named.', {
     fernetKey: ref('The Fernet key', 'fernet-key', 'secrets.fernetKey'),
@@ -412,7 +428,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
   postgres: group('Embedded PostgreSQL (a StatefulSet in the release).', {
     enabled: leaf('boolean', true, 'Run PostgreSQL in the release; false: use externalDatabase.'),
     storageSize: leaf('string', '8192Mi', 'Size of the data volume.', { pattern: MEMORY }),
-    storageClassName: leaf('string', '', 'StorageClass of the data volume; empty: the cluster default.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    storageClassName: leaf('string', '', 'StorageClass of the data volume; empty: the cluster default.', dnsName()),
     runAsUser: leaf('integer', ImageIdentity.POSTGRES.user, 'UID PostgreSQL runs as; it owns the data directory. Releases first installed by charts that ran the image\'s own user keep 999.',
       { minimum: 1, maximum: 2147483647 }),
     runAsGroup: leaf('integer', ImageIdentity.POSTGRES.group, 'GID PostgreSQL runs as, also the pod\'s fsGroup (999 with runAsUser 999).', { minimum: 1, maximum: 2147483647 }),
@@ -449,20 +465,20 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     username: ref('The admin user name', 'username', 'adminUser.username'),
     password: ref('The admin password', 'password', 'adminUser.password'),
     email: leaf('string', 'admin@example.com', 'E-mail.', { pattern: '^[^\\s@\'"]+@[^\\s@\'"]+$' }),
-    firstName: leaf('string', 'Airflow', 'First name.', { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
-    lastName: leaf('string', 'Admin', 'Last name.', { pattern: '^[\\p{L}\\p{N} ._-]{1,64}$' }),
+    firstName: leaf('string', 'Airflow', 'First name.', { pattern: '^[\\p{L}\\p{N} ._-]+$', maxLength: 64 }),
+    lastName: leaf('string', 'Admin', 'Last name.', { pattern: '^[\\p{L}\\p{N} ._-]+$', maxLength: 64 }),
   }),
   auth: authGroup(),
   ingress: group('Ingress of the api-server (TLS only).', {
     enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).'),
     host: leaf('string', '', 'Public host name, e.g. airflow.example.com.', { pattern: `^$|${HOSTNAME}` }),
-    className: leaf('string', '', 'IngressClass; empty: the cluster default. With nginx the HTTPS redirect is forced.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
+    className: leaf('string', '', 'IngressClass; empty: the cluster default. With nginx the HTTPS redirect is forced.', dnsName()),
     annotations: leaf('object', {}, `Extra annotations (${INGRESS_OWNED_ANNOTATIONS.join(', ')} are the chart's: set tls and className instead).`,
       { ...OBJECT_MAP, properties: Object.fromEntries(INGRESS_OWNED_ANNOTATIONS.map((a) => [a, refused(`${a} is set by the chart from ingress.tls and ingress.className`)])) }),
     tls: group('TLS certificate source: an existing Secret, or cert-manager.', {
-      secretName: leaf('string', '', 'Existing kubernetes.io/tls Secret (wins over certManager: cert-manager then leaves it alone).', { pattern: `^$|${DNS_SUBDOMAIN}` }),
+      secretName: leaf('string', '', 'Existing kubernetes.io/tls Secret (wins over certManager: cert-manager then leaves it alone).', dnsName()),
       certManager: group('cert-manager issuing `<release>-tls`.', {
-        issuer: leaf('string', '', 'Issuer name.', { pattern: `^$|${DNS_SUBDOMAIN}` }),
+        issuer: leaf('string', '', 'Issuer name.', dnsName()),
         kind: leaf('string', 'ClusterIssuer', 'Issuer kind.', { enum: ['ClusterIssuer', 'Issuer'] }),
       }),
     }),

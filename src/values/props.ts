@@ -11,6 +11,7 @@ import { Executor } from '../config/executor';
 import { ContainerImage, ImagePullPolicy } from '../config/image';
 import { IngressTls, IssuerKind } from '../config/ingress';
 import { SecretKeyRef } from '../config/secrets';
+import { k8sFromValues } from './k8s-objects';
 import { defaultValues, mergeValues, Values } from './model';
 
 /** Parses a memory-like quantity (`512Mi`, `8Gi`) from values, naming the key. */
@@ -51,19 +52,22 @@ const nonEmpty = <T>(v: T[] | undefined): T[] | undefined => (v && v.length ? v 
 const nonEmptyMap = <T>(v: Record<string, T> | undefined): Record<string, T> | undefined => (v && Object.keys(v).length ? v : undefined);
 const str = (v: string | undefined | null): string | undefined => (v ? v : undefined);
 
+/** A list of Kubernetes objects from values as cdk8s-plus-27 props; undefined when empty. */
+const k8sList = <T>(definition: string, v: unknown[] | undefined): T[] | undefined => nonEmpty(v)?.map((x) => k8sFromValues<T>(definition, x));
+
 function workload(key: string, v: any): WorkloadOptions {
   return {
     resources: resourcesFrom(`${key}.resources`, v.resources),
     nodeSelector: nonEmptyMap(v.nodeSelector),
-    tolerations: nonEmpty(v.tolerations) as k8s.Toleration[] | undefined,
-    affinity: nonEmptyMap(v.affinity) as k8s.Affinity | undefined,
-    topologySpreadConstraints: nonEmpty(v.topologySpreadConstraints) as k8s.TopologySpreadConstraint[] | undefined,
+    tolerations: k8sList<k8s.Toleration>('Toleration', v.tolerations),
+    affinity: nonEmptyMap(v.affinity) ? k8sFromValues<k8s.Affinity>('Affinity', v.affinity) : undefined,
+    topologySpreadConstraints: k8sList<k8s.TopologySpreadConstraint>('TopologySpreadConstraint', v.topologySpreadConstraints),
     priorityClassName: str(v.priorityClassName),
     podAnnotations: nonEmptyMap(v.podAnnotations),
     podLabels: nonEmptyMap(v.podLabels),
-    extraEnv: nonEmpty(v.extraEnv) as k8s.EnvVar[] | undefined,
-    extraVolumes: nonEmpty(v.extraVolumes) as k8s.Volume[] | undefined,
-    extraVolumeMounts: nonEmpty(v.extraVolumeMounts) as k8s.VolumeMount[] | undefined,
+    extraEnv: k8sList<k8s.EnvVar>('EnvVar', v.extraEnv),
+    extraVolumes: k8sList<k8s.Volume>('Volume', v.extraVolumes),
+    extraVolumeMounts: k8sList<k8s.VolumeMount>('VolumeMount', v.extraVolumeMounts),
   };
 }
 

@@ -1,3 +1,4 @@
+import K8S_DEFINITIONS from './k8s-definitions.json';
 import { GENERATED_SECRETS, isGroup, refused, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
 
 /** JSON schema (draft-07) of one leaf: type, description, default, and its constraints. */
@@ -106,6 +107,24 @@ const RULES: Record<string, unknown>[] = [
     'Flower monitors Celery workers: it needs executor CeleryExecutor'),
 ];
 
+/** The Kubernetes version whose definitions check the Kubernetes objects in values (e.g. `1.27.16`). */
+export const K8S_DEFINITIONS_VERSION: string = K8S_DEFINITIONS.kubernetesVersion;
+
+/**
+ * The Kubernetes definitions for values.schema.json: those of src/values/k8s-definitions.json (generated, see
+ * test/validate/k8s-definitions.ts), after checking that every `$ref` of the model finds its definition there.
+ */
+function k8sDefinitions(schema: unknown): Record<string, unknown> {
+  const definitions: Record<string, unknown> = K8S_DEFINITIONS.definitions;
+  const refs = JSON.stringify(schema).matchAll(/"\$ref":"#\/definitions\/([^"]+)"/g);
+  for (const [, name] of refs) {
+    if (!(name in definitions)) {
+      throw new Error(`the values model refers to the Kubernetes definition ${name}, which src/values/k8s-definitions.json does not hold; regenerate it: npx ts-node --transpileOnly test/validate/k8s-definitions.ts`);
+    }
+  }
+  return definitions;
+}
+
 /**
  * values.schema.json: draft-07, closed at every level, with type, description and default on every key. `model`
  * lets tests validate the auth keys before they join VALUES_MODEL (see the note there).
@@ -123,5 +142,7 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
     },
     // Login: what each mode needs, and the LDAP transport rules (src/config/auth.ts throws for the same).
     allOf: [...RULES, ...authRules()],
+    // The Kubernetes definitions the values refer to (`$ref: '#/definitions/io.k8s.api.core.v1.Affinity'`, ...).
+    definitions: k8sDefinitions(root),
   };
 }

@@ -15,7 +15,11 @@ import { CHART_DIR as CHART, helmBinary, REPO as ROOT } from './helm';
 // exit status stays 0: for the `ajv: none` files it must log the message (install and template do fail).
 
 const CORPUS = path.join(__dirname, 'bad-values');
-const GOOD = path.join(__dirname, 'good-values.yaml');
+/**
+ * Values helm and the schema must accept, and a line their render must hold: a production-like file (its Ingress), and
+ * Kubernetes objects of every kind users pass (the workers' PersistentVolumeClaim volume).
+ */
+const GOOD: [string, RegExp][] = [['good-values.yaml', /^kind: "?Ingress"?$/m], ['good-values-k8s-objects.yaml', /^ +claimName: "?airflow-shared-data"?$/m]];
 
 interface BadValues {
   readonly file: string;
@@ -112,19 +116,20 @@ describe('bad values', () => {
   });
 });
 
-describe('good values (the control)', () => {
+describe.each(GOOD)('good values (the control): %s', (name, rendered) => {
+  const file = path.join(__dirname, name);
   test('helm template renders them', async () => {
-    const run = await template(GOOD);
+    const run = await template(file);
     expect({ status: run.status, error: run.status === 0 ? '' : run.output }).toEqual({ status: 0, error: '' });
-    expect(run.output).toMatch(/^kind: "?Ingress"?$/m);
+    expect(run.output).toMatch(rendered);
   });
 
   test('helm lint --strict passes them', async () => {
-    const run = await lint(GOOD);
+    const run = await lint(file);
     expect({ status: run.status, output: run.output }).toEqual({ status: 0, output: expect.stringContaining('0 chart(s) failed') });
   });
 
   test('ajv accepts them', () => {
-    expect(ajvErrors(GOOD)).toEqual([]);
+    expect(ajvErrors(file)).toEqual([]);
   });
 });

@@ -3,7 +3,10 @@
  * constructs synthesize for the same values (examples, every optional component on and off, combinations),
  * meet the Pod Security Standards "restricted" profile, and keep two releases apart.
  */
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
 import { EXAMPLES } from '../../examples';
 import { AirflowChart } from '../../src';
 import { mergeValues, Values } from '../../src/values/model';
@@ -115,6 +118,9 @@ const TOGGLES: Record<string, Values> = {
       ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org' },
     },
   },
+  // Volumes of every type a restricted pod may use, env from every source, affinity, tolerations, spread (the
+  // objects values.schema.json checks against the Kubernetes definitions), read as helm reads the file (YAML 1.1).
+  'Kubernetes objects of every kind users pass': parse(readFileSync(join(__dirname, 'good-values-k8s-objects.yaml'), 'utf8'), { version: '1.1' }),
   // The login settings end the api-server's environment; the user's extraEnv follows them whatever the values.
   'ldap: default role, and extra environment on the api-server': {
     auth: { type: 'ldap', defaultRole: 'Viewer', ldap: { url: 'ldaps://ldap.example.org', userBase: 'dc=example,dc=org' } },

@@ -141,6 +141,31 @@ export function readSwagger(version: string, root: string = schemaRoot()): Buffe
 }
 
 /**
+ * The swagger.json of one version, kept under `<cache>/swagger/` after the first download (5 MB; only versions asked
+ * for here are kept, e.g. the one src/values/k8s-definitions.json is extracted from). When the kubeconform schemas of
+ * that version are cached, the kept bytes must be the ones they were generated from (the `.complete` stamp's sha256).
+ */
+export function cachedSwagger(version: string, root: string = schemaRoot()): Buffer {
+  const file = path.join(path.dirname(root), 'swagger', `k8s-v${version}-swagger.json`);
+  const stamp = path.join(root, `v${version}-standalone-strict`, '.complete');
+  const expected = fs.existsSync(stamp) ? /swagger\.json sha256 ([0-9a-f]{64})/.exec(fs.readFileSync(stamp, 'utf8'))?.[1] : undefined;
+  const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+  if (fs.existsSync(file)) {
+    const kept = fs.readFileSync(file);
+    if (expected === undefined || sha(kept) === expected) return kept;
+  }
+  const raw = readSwagger(version, root);
+  if (expected !== undefined && sha(raw) !== expected) {
+    throw new Error(`k8s.io/kubernetes@v${version} served a swagger.json (sha256 ${sha(raw)}) other than the one its cached schemas were generated from (${expected})`);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, raw);
+  fs.renameSync(tmp, file); // atomic: a half-written file is never read
+  return raw;
+}
+
+/**
  * Newest patch per minor according to `go list -m -versions`, never older than
  * the pin. NOTE: the proxy's version list for k8s.io/kubernetes can be
  * incomplete (it omitted 1.27.x and 1.28.x entirely when this was written),

@@ -15,6 +15,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { chartRender, chartRenderValues } from './chart-renders';
 import { ensureSchemas, PINNED_K8S_VERSIONS, schemaLocationTemplate } from './generate-schemas';
 import { kubeconformBinary } from './kubeconform-cli';
+import { helmTemplateText } from '../helm/helm';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO_ROOT, 'dist');
@@ -93,7 +94,12 @@ describe('kubeconform strict validation, offline, Kubernetes 1.27..1.34', () => 
       fs.writeFileSync(file, chartRender(name).map((m) => stringify(m)).join('---\n'));
       return file;
     });
+    k8sObjectsRender = path.join(dir, 'k8s-objects.yaml');
+    fs.writeFileSync(k8sObjectsRender, helmTemplateText({ files: ['test/helm/good-values-k8s-objects.yaml'] }));
   });
+  // AND the chart with Kubernetes objects of every kind in values: what the values schema accepts (checked against the
+  // Kubernetes 1.27 definitions) must be valid on every supported version
+  let k8sObjectsRender: string;
 
   describe.each(PINNED_K8S_VERSIONS.map((v) => [v]))('Kubernetes %s', (version) => {
     test('the Helm chart rendered by helm (defaults, every optional component on) is valid: 0 errors, 0 invalid, 0 skipped', () => {
@@ -102,6 +108,13 @@ describe('kubeconform strict validation, offline, Kubernetes 1.27..1.34', () => 
       expect(r.report.resources ?? []).toEqual([]);
       expect(r.report.summary).toEqual({ valid: countResources(renders), invalid: 0, errors: 0, skipped: 0 });
       expect(countResources(renders)).toBeGreaterThan(60);
+      expect(r.status).toBe(0);
+    });
+
+    test('the Helm chart with Kubernetes objects of every kind in values (test/helm/good-values-k8s-objects.yaml) is valid', () => {
+      const r = kubeconform(version, [k8sObjectsRender]);
+      expect(r.report.resources ?? []).toEqual([]);
+      expect(r.report.summary).toEqual({ valid: countResources([k8sObjectsRender]), invalid: 0, errors: 0, skipped: 0 });
       expect(r.status).toBe(0);
     });
 

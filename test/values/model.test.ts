@@ -1,5 +1,8 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import Ajv from 'ajv';
 import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
 import { AirflowChart } from '../../src';
 import { defaultValues, leaves, mergeValues, Values } from '../../src/values/model';
 import { propsFromValues } from '../../src/values/props';
@@ -50,8 +53,25 @@ describe('values model', () => {
       ['Flower without Celery', { executor: 'LocalExecutor', flower: { enabled: true } }, '/flower/enabled must be equal to constant (refused: Flower monitors Celery workers'],
       ['incomplete resources', { workers: { resources: { requests: { cpu: '1' } } } }, "/workers/resources/requests must have required property 'memory'"],
       ['a CIDR that is not one', { networkPolicy: { taskEgressCidrs: ['10.0.0.0'] } }, '/networkPolicy/taskEgressCidrs/0 must match pattern'],
+      // Kubernetes objects, against the Kubernetes definitions (src/values/k8s-definitions.json)
+      ['a misspelled key inside an affinity', { apiServer: { affinity: { nodeAfinity: {} } } }, '/apiServer/affinity must NOT have additional properties'],
+      ['a misspelled key deep inside an affinity',
+        { scheduler: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operater: 'In' }] }] } } } } },
+        '/scheduler/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/0 must NOT have additional properties'],
+      ['a toleration with an unknown key', { workers: { tolerations: [{ key: 'dedicated', efect: 'NoSchedule' }] } }, '/workers/tolerations/0 must NOT have additional properties'],
+      ['a volume with an unknown source', { workers: { extraVolumes: [{ name: 'data', persistentVolume: { claimName: 'data' } }] } }, '/workers/extraVolumes/0 must NOT have additional properties'],
+      ['an env var with a misspelled valueFrom field', { apiServer: { extraEnv: [{ name: 'A', valueFrom: { secretRef: { name: 's', key: 'k' } } }] } }, '/apiServer/extraEnv/0/valueFrom must NOT have additional properties'],
+      ['a volume mount without mountPath', { triggerer: { extraVolumeMounts: [{ name: 'certs' }] } }, "/triggerer/extraVolumeMounts/0 must have required property 'mountPath'"],
+      ['a spread constraint without labelSelector', { dagProcessor: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } }, "/dagProcessor/topologySpreadConstraints/0 must have required property 'labelSelector'"],
+      ['a quantity that is neither string nor number', { workers: { extraVolumes: [{ name: 's', emptyDir: { sizeLimit: true } }] } }, '/workers/extraVolumes/0/emptyDir/sizeLimit must be string,number'],
     ])('rejects %s, naming the key', (_what, values, message) => {
       expect(errors(values).join('\n')).toContain(message);
+    });
+
+    test('accepts Kubernetes objects of every kind users pass (test/helm/good-values-k8s-objects.yaml)', () => {
+      const values = parse(readFileSync(join(__dirname, '..', 'helm', 'good-values-k8s-objects.yaml'), 'utf8'), { version: '1.1' });
+      expect(values.workers.extraVolumes.length).toBeGreaterThan(5);
+      expect(errors(values)).toEqual([]);
     });
   });
 });
