@@ -56,7 +56,8 @@ describe('postgres.runAsUser on an existing release', () => {
   });
 
   test('an upgrade to another UID fails, naming the UID that owns the data and the values that keep it', () => {
-    const r = helm(['upgrade', 'airflow', CHART_DIR, '--namespace', ns]);
+    // --reset-values: without values, helm upgrade would reuse the release's (runAsUser 999).
+    const r = helm(['upgrade', 'airflow', CHART_DIR, '--namespace', ns, '--reset-values']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('postgres.runAsUser: the data directory of this release belongs to UID 999; PostgreSQL refuses to run as 10001; '
       + 'set postgres.runAsUser=999 and postgres.runAsGroup=999');
