@@ -1,4 +1,4 @@
-import { GENERATED_SECRETS, isGroup, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
+import { GENERATED_SECRETS, isGroup, SCHEMA_DEFINITIONS, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
 
 /** JSON schema (draft-07) of one leaf: type, description, default, and its constraints. */
 function leafSchema(leaf: ValueLeaf): Record<string, unknown> {
@@ -107,5 +107,6 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
     },
     // Login: what each mode needs, and the LDAP transport rules (src/config/auth.ts throws for the same).
     allOf: [...RULES, ...authRules()],
+    definitions: SCHEMA_DEFINITIONS,
   };
 }
