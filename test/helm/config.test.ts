@@ -45,7 +45,7 @@ describe('config refusals agree between the constructs, the schema and validate.
     const byTemplate = helmOutput(values, '--skip-schema-validation');
     expect({ status: byTemplate.status, output: byTemplate.output }).toEqual({ status: 1, output: expect.stringContaining(`execution error at (airflow/templates/validate.yaml:`) });
     expect(byTemplate.output).toContain(`: ${chart}`);
-  });
+  }, 60_000);
 
   test('a secret-looking key in extraConfig: the same sentence from the constructs and validate.yaml', () => {
     const values = { extraConfig: { my_plugin: { api_token: 'x' } } };
@@ -53,7 +53,7 @@ describe('config refusals agree between the constructs, the schema and validate.
     expect(tsError('extraConfig', values.extraConfig)).toBe(message);
     expect(helmOutput(values).output).toContain('invalid propertyName \'api_token\'');
     expect(helmOutput(values, '--skip-schema-validation').output).toContain(`: ${message}`);
-  });
+  }, 60_000);
 
   test('the escape hatch: plugins\' settings reach airflow.cfg through the chart as through the constructs', () => {
     const values = { config: { core: { parallelism: 64 } }, extraConfig: { my_plugin: { endpoint: 'https://plugin.example.org', retries: 3 }, core: { my_plugin_flag: true } } };
@@ -62,5 +62,5 @@ describe('config refusals agree between the constructs, the schema and validate.
     const cm = helmTemplate({ values }).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'airflow-config')!;
     expect(cm.data['airflow.cfg']).toContain('[my_plugin]\nendpoint = https://plugin.example.org\nretries = 3\n');
     expect(cm.data['airflow.cfg']).toMatch(/\[core\]\n(.+\n)*my_plugin_flag = True\n(.+\n)*parallelism = 64\n/);
-  });
+  }, 60_000);
 });
