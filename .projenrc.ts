@@ -137,6 +137,14 @@ project.addTask('chart:package', {
   ],
 });
 
+// `npm run config:reference` (issue 15): regenerate src/config/airflow-reference.json, Airflow's configuration reference
+// (sections, keys, types, defaults, sensitive, deprecated, renamed and removed names), from the pinned Airflow 3.3.2 venv
+// of .ci/tools/auth-stack.sh. test/integration/airflow-reference.test.ts fails while the committed file differs.
+project.addTask('config:reference', {
+  description: 'Regenerate src/config/airflow-reference.json from the pinned Airflow and its providers',
+  steps: [{ exec: 'bash -c \'eval "$(bash .ci/tools/auth-stack.sh)" && "$AUTH_STACK_PYTHON" test/integration/airflow-reference.py src/config/airflow-reference.json\'' }],
+});
+
 // `npx kubeconform ...` runs the pinned kubeconform with our offline strict schemas (bin/kubeconform, a plain node script).
 project.addBins({ kubeconform: 'bin/kubeconform' });
 

@@ -151,10 +151,20 @@ export interface AirflowChartProps extends ChartProps {
    */
   readonly imagePullSecrets?: string[];
   /**
-   * Non-secret Airflow settings, `{ section: { key: value } }`.
+   * Non-secret Airflow settings, `{ section: { key: value } }`, checked against Airflow's configuration reference
+   * (Airflow 3.3.2 and its providers): unknown sections and keys (with the closest valid name), values of the wrong
+   * type, deprecated, renamed and removed settings, secrets and the settings the chart owns throw at synth time.
    * @default - the chart's settings only
+   * @see https://airflow.apache.org/docs/apache-airflow/3.3.2/configurations-ref.html
    */
   readonly config?: AirflowConfig;
+  /**
+   * Settings Airflow's configuration reference does not describe: your plugins' own sections and keys (or a
+   * provider's this library does not know), written to airflow.cfg as given, after `config`. Keys the reference
+   * describes belong in `config` and are refused here; secrets and chart-owned keys are refused as in `config`.
+   * @default - none
+   */
+  readonly extraConfig?: AirflowConfig;
   /**
    * Metadata database.
    * @default MetadataDatabase.embedded()
@@ -308,7 +318,7 @@ export class AirflowChart extends Chart {
         throw new Error('ingress.tls is required: pass IngressTls.fromSecret(name) or IngressTls.certManager(issuer); plain HTTP is not supported');
       }
     }
-    validateConfig(props.config ?? {});
+    validateConfig(props.config ?? {}, props.extraConfig ?? {});
     const name = (c: string) => `${releaseName}-${c}`;
     /** A Secret key: the user's, or generated once in the cluster into `<release>-<secret>` under `key`. */
     const choice = (given: SecretKeyRef | undefined, secret: string, key: string): SecretChoice =>
@@ -341,6 +351,7 @@ export class AirflowChart extends Chart {
       },
       imagePullSecrets: (props.imagePullSecrets ?? []).map((n) => ({ name: n })),
       config: props.config ?? {},
+      extraConfig: props.extraConfig ?? {},
       dagsClaim: (props.dags ?? DagsSource.fromImage()).claimName ?? '',
       secrets: {
         fernetKey: choice(props.secrets?.fernetKey, 'fernet-key', 'fernet-key'),

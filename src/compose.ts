@@ -28,7 +28,7 @@ import { ImageIdentity, ProcessIdentity, securePodSpec } from './security/pod-se
 import { serviceAccount } from './security/rbac';
 import { API_SERVER_PORT } from './components/api-server';
 import { LoginInputs } from './config/auth';
-import { renderConfig, ChartConfig } from './config/airflow-config';
+import { renderConfig, ChartConfig, UserConfig } from './config/airflow-config';
 
 /** A Secret key the release generates unless the user names their own Secret. */
 export interface SecretChoice extends SecretRef {
@@ -51,7 +51,9 @@ export interface ReleaseInputs {
   readonly images: { readonly airflow: ImageSpec; readonly postgres: ImageSpec; readonly redis: ImageSpec };
   readonly imagePullSecrets: Val<{ name: string }[]>;
   /** The user's Airflow settings. */
-  readonly config: Val<Record<string, Record<string, unknown>>>;
+  readonly config: Val<UserConfig>;
+  /** Settings Airflow's reference does not describe (plugins'), merged after config. */
+  readonly extraConfig: Val<UserConfig>;
   readonly dagsClaim: Val<string>;
   readonly secrets: { readonly fernetKey: SecretChoice; readonly jwtSecret: SecretChoice; readonly apiSecretKey: SecretChoice };
   readonly database: {
@@ -180,7 +182,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     imagePullSecrets: inp.imagePullSecrets,
     executor: inp.executor,
     executors: inp.executors,
-    configText: renderConfig(chartConfig, inp.config),
+    configText: renderConfig(chartConfig, inp.config, inp.extraConfig),
     database: { host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, sslMode: db.sslMode, caCertificate: db.caCertificate },
     broker: { host: b.host, port: b.port, tls: b.tls, caCertificate: b.caCertificate, databaseIndex: b.databaseIndex, password: b.password },
     secrets: inp.secrets,

@@ -27,8 +27,12 @@ describe('AirflowChart bad input', () => {
     ['throws if a config section is outside [a-z0-9_]', () => errorOf({ config: { 'Core-X': { a: 1 } } }), /config section 'Core-X' is invalid/],
     ['throws if a config value is an object', () => errorOf({ config: { core: { parallelism: { a: 1 } as any } } }), /config\.core\.parallelism must be a string, finite number or boolean/],
     ['throws if config sets a secret', () => errorOf({ config: { core: { fernet_key: 'x' } } }), /config\.core\.fernet_key holds a secret and cannot be set in config/],
-    ['throws if config sets a password-like key', () => errorOf({ config: { smtp: { smtp_password: 'x' } } }), /config\.smtp\.smtp_password looks like a secret/],
-    ['throws if config sets a chart-owned key', () => errorOf({ config: { core: { executor: 'LocalExecutor' } } }), /config\.core\.executor is managed by the chart: set the executor prop instead/],
+    ['throws if extraConfig sets a password-like key', () => errorOf({ extraConfig: { my_plugin: { api_password: 'x' } } }), /extraConfig\.my_plugin\.api_password looks like a secret/],
+    ['throws if a config section is unknown, naming the closest', () => errorOf({ config: { schedular: { parsing_cleanup_interval: 60 } } }), /config\.schedular: unknown section; did you mean 'scheduler'\?/],
+    ['throws if a config key is unknown, naming the closest', () => errorOf({ config: { core: { paralellism: 64 } } }), /config\.core\.paralellism: unknown key; did you mean 'parallelism'\?/],
+    ['throws if a config value has the wrong type', () => errorOf({ config: { core: { parallelism: 'many' } } }), /config\.core\.parallelism must be an integer, got 'many'/],
+    ['throws if a config key is an Airflow 2 setting', () => errorOf({ config: { webserver: { instance_name: 'prod' } } }), /config\.webserver\.instance_name is deprecated since Airflow 3\.1\.0: it is now api\.instance_name; set config\.api\.instance_name instead/],
+    ['throws if config sets a chart-owned key', () => errorOf({ config: { core: { executor: 'LocalExecutor' } } }), /config\.core\.executor is managed by the chart; use the executor prop/],
     ['throws if a memory limit is missing', () => errorOf({ scheduler: { resources: { cpu: { request: Cpu.millis(100) }, memory: { request: Size.mebibytes(256) } } } }), /scheduler\.resources\.memory\.limit is required/],
     ['throws if the memory limit is below the request', () => errorOf({ triggerer: { resources: { cpu: { request: Cpu.millis(100) }, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } } }), /triggerer\.resources\.memory\.limit \(1024Mi\) must be at least memory\.request \(2048Mi\)/],
     ['throws if a CPU request is missing', () => errorOf({ workers: { resources: { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } } } }), /workers\.resources\.cpu\.request is required/],
@@ -78,6 +82,13 @@ describe('AirflowChart behaviour', () => {
     expect(cfg).toContain('log_format = %%(asctime)s {{ ti.dag_id }}');
     expect(cfg).toContain('colored_console_log = False');
     expect(cfg).toContain('executor = CeleryExecutor');
+  });
+
+  test('extraConfig: plugins\' sections and keys land in airflow.cfg after config, unchecked by the reference', () => {
+    const m = synthAirflow({ config: { core: { parallelism: 64 } }, extraConfig: { my_plugin: { endpoint: 'https://x.example.org', retries: 3 }, core: { my_plugin_flag: true } } });
+    const cfg = find(m, 'ConfigMap', 'airflow-config').data['airflow.cfg'];
+    expect(cfg).toContain('[my_plugin]\nendpoint = https://x.example.org\nretries = 3\n');
+    expect(cfg).toMatch(/\[core\]\n(.+\n)*my_plugin_flag = True\n(.+\n)*parallelism = 64\n/);
   });
 
   test('pods restart when config changes and not otherwise', () => {

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { Instead, OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
+import { CHART_VALUES_FIX, SECRET_NAME } from '../config/airflow-config';
 import { BuiltinRole } from '../config/auth-roles';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { isGroup, leaves, ValueGroup, ValueLeaf, VALUES_MODEL } from '../values/model';
@@ -71,34 +71,38 @@ function chartYaml(name: string, version: string): string {
 
 /** Checks the schema cannot express, with the same messages as the constructs. */
 function validateTemplate(): string {
-  const entries = (m: Record<string, Instead>) => Object.entries(m).map(([k, use]) => `  ${JSON.stringify(k)} ${JSON.stringify(use.value)}`).join('\n');
+  const entries = (m: Record<string, string>) => Object.entries(m).map(([k, use]) => `  ${JSON.stringify(k)} ${JSON.stringify(use)}`).join('\n');
   return `${HEADER}
 {{- /* Fails the install with a message naming the value, like the constructs' errors. Renders nothing. */ -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$" .Release.Name) -}}
 {{- $rule := "a lowercase DNS label of at most 40 characters starting with a letter (names are <release>-<component>)" -}}
 {{- fail (printf "release name must be %s, got '%s'" $rule .Release.Name) -}}
 {{- end -}}
+{{- /* config and extraConfig: secrets and chart-owned keys (the schema refuses them too, and what Airflow's reference does not know). */ -}}
 {{- $secret := dict
-${entries(SECRET_KEYS)}
+${entries(CHART_VALUES_FIX.secret)}
 -}}
 {{- $owned := dict
-${entries(OWNED_KEYS)}
+${entries(CHART_VALUES_FIX.owned)}
 -}}
-{{- $inConfigMap := "cannot be set in config (it would land in a ConfigMap)" -}}
-{{- range $section, $keys := .Values.config -}}
+{{- $inConfigMap := "(it would land in a ConfigMap)" -}}
+{{- range $where := list "config" "extraConfig" -}}
+{{- range $section, $keys := index $.Values $where -}}
 {{- range $key, $value := $keys -}}
 {{- $path := printf "%s.%s" $section $key -}}
 {{- if hasKey $secret $path -}}
-{{- fail (printf "config.%s holds a secret and %s; use %s" $path $inConfigMap (get $secret $path)) -}}
+{{- fail (printf "%s.%s holds a secret and cannot be set in %s %s; use %s" $where $path $where $inConfigMap (get $secret $path)) -}}
 {{- end -}}
 {{- if hasKey $owned $path -}}
-{{- fail (printf "config.%s is managed by the chart: %s" $path (get $owned $path)) -}}
+{{- fail (printf "%s.%s is managed by the chart; use %s" $where $path (get $owned $path)) -}}
 {{- end -}}
-{{- $secretLike := regexMatch ${JSON.stringify(SECRET_NAME.source)} $key -}}
+{{- /* Secret-looking names in extraConfig (Airflow's reference says which of config's keys are secrets). */ -}}
+{{- $secretLike := and (eq $where "extraConfig") (regexMatch ${JSON.stringify(SECRET_NAME.source)} $key) -}}
 {{- $variant := or (regexMatch "_(cmd|secret)$" $key) (regexMatch "^(hide_sensitive|sensitive)" $key) -}}
 {{- if and $secretLike (not $variant) -}}
 {{- $use := printf "pass it from a Secret with extraEnv, or use its '%s_secret' / '%s_cmd' variant" $key $key -}}
-{{- fail (printf "config.%s looks like a secret and %s; %s" $path $inConfigMap $use) -}}
+{{- fail (printf "%s.%s looks like a secret and cannot be set in %s %s; %s" $where $path $where $inConfigMap $use) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

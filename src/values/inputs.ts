@@ -117,6 +117,7 @@ export function inputsFromValues(chartLabel: string): ReleaseInputs {
     images: { airflow: v('images.airflow'), postgres: v('images.postgres'), redis: v('images.redis') },
     imagePullSecrets: v('imagePullSecrets'),
     config: v('config'),
+    extraConfig: v('extraConfig'),
     dagsClaim: v('dags.persistentVolumeClaim'),
     secrets: {
       fernetKey: choice('secrets.fernetKey', 'fernet-key', 'the Fernet key', 'airflow.fernetKeySecret'),

@@ -1,5 +1,9 @@
 import { ImageIdentity } from '../security/pod-security';
-import { OWNED_KEYS, SECRET_KEYS, SECRET_NAME } from '../config/airflow-config';
+import {
+  chartSecretVariantMessage, chartSettingMessage, CONFIG_TEXT, emptyAllowed, retiredMessage, SECRET_NAME, sensitiveMessage, TYPE_WORDS,
+  unknownKeyText, unknownSectionText,
+} from '../config/airflow-config';
+import { AIRFLOW_REFERENCE, ReferenceOption, ReferenceType, retiredSections, SENSITIVE_VARIANTS, splitPath } from '../config/config-reference';
 import { DagAccess, FAB_ACTIONS } from '../config/auth';
 
 /**
@@ -98,11 +102,11 @@ const k8sObject = (name: string) => ({ allOf: [{ $ref: `#/definitions/io.k8s.api
 const k8sList = (name: string) => ({ items: { $ref: `#/definitions/io.k8s.api.core.v1.${name}` } });
 /**
  * A value the schema refuses with a reason: Helm prints only the failed keyword, and for `const` that is the expected
- * value (`value must be '(refused: ...)'`); the `not` makes the message itself refused too.
+ * value (`at '/config/core/executor': value must be '(refused: ...)'`); `not: {}` fails whatever the value, the
+ * message itself included. Helm escapes ' in its output, so the reason uses ".
  */
 export function refused(why: string): Record<string, unknown> {
-  const message = `(refused: ${why})`;
-  return { const: message, not: { const: message }, description: why };
+  return { const: `(refused: ${why.replace(/'/g, '"')})`, not: {}, description: why };
 }
 
 /** Refuses the values that match `match`, with the reason in helm's message. */
@@ -174,34 +178,119 @@ function ref(what: string, defaultKey: string, path: string, mode: 'generated' |
   });
 }
 
+/** A value Airflow parses as `type` ('' too where Airflow's default is none), reported as `value must be 'an integer'`. */
+function typed(type: Exclude<ReferenceType, 'string'>, empty: boolean): Record<string, unknown> {
+  const text = { type: 'string', pattern: empty ? `^$|${CONFIG_TEXT[type]}` : CONFIG_TEXT[type] };
+  const words = `${TYPE_WORDS[type]}${empty ? ' or empty (none)' : ''}`;
+  return { if: { not: { anyOf: [{ type: type === 'float' ? 'number' : type }, text] } }, then: { const: words, not: { const: words } } };
+}
+
+const definition = (name: string) => ({ $ref: `#/definitions/${name}` });
+const SCALAR = { type: ['string', 'number', 'boolean'] };
+const SECTION_NAME = '^[a-z0-9_]+([.][a-z0-9_]+)*$';
+/** Secret-looking names (their `_cmd` / `_secret` variants and `sensitive*` switches are fine). */
+const SECRET_LIKE_NAMES = {
+  pattern: '^[a-z0-9_]+$',
+  not: { allOf: [{ pattern: SECRET_NAME.source }, { not: { pattern: '_(cmd|secret)$' } }, { not: { pattern: '^(hide_sensitive|sensitive)' } }] },
+};
+
+/** values.schema.json's shared definitions: the value types of Airflow's settings. */
+export const SCHEMA_DEFINITIONS: Record<string, unknown> = {
+  'config.string': SCALAR,
+  'config.notSecretLike': SECRET_LIKE_NAMES,
+  ...Object.fromEntries((['integer', 'float', 'boolean'] as const).flatMap((t) => [[`config.${t}`, typed(t, false)], [`config.${t}OrEmpty`, typed(t, true)]])),
+  'config.inReference': refused('the Airflow configuration reference describes this key; set it in config, where it is checked'),
+  // Renamed, removed and deprecated settings, refused in config and extraConfig alike.
+  ...Object.fromEntries(retiredPaths().map(([section, key]) => [`config.retired.${section}.${key}`, refused(retiredMessage('', section, key, 'values')!)])),
+};
+
+/** Every `[section, key]` Airflow renamed, removed or deprecated, and still describes or not. */
+function retiredPaths(): [string, string][] {
+  const inPlace = Object.entries(AIRFLOW_REFERENCE.sections)
+    .flatMap(([section, s]) => Object.entries(s.options).filter(([, o]) => o.deprecated).map(([key]): [string, string] => [section, key]));
+  return [...Object.keys(AIRFLOW_REFERENCE.retired).map(splitPath), ...inPlace].sort((a, b) => `${a}`.localeCompare(`${b}`));
+}
+
+/** The schema of each setting of a known section in `config`, and of the names its section retired. */
+function configSectionSchema(section: string): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(AIRFLOW_REFERENCE.sections[section].options)) {
+    properties[key] = knownKeySchema(section, key, option);
+    if (option.sensitive) {
+      for (const suffix of SENSITIVE_VARIANTS) {
+        const variant = `${key}${suffix}`;
+        const chartSecret = chartSecretVariantMessage('config', section, variant, 'values');
+        properties[variant] = chartSecret ? refused(chartSecret) : definition('config.string');
+      }
+    }
+  }
+  return { type: 'object', properties: { ...retiredKeys(section), ...properties }, additionalProperties: refused(unknownKeyText(section)) };
+}
+
+function knownKeySchema(section: string, key: string, option: ReferenceOption): Record<string, unknown> {
+  const chart = chartSettingMessage('config', `${section}.${key}`, 'values');
+  if (chart) return refused(chart);
+  if (option.deprecated) return retiredRef(section, key);
+  if (option.sensitive) return refused(sensitiveMessage('config', section, key));
+  return definition(option.type === 'string' ? 'config.string' : `config.${option.type}${emptyAllowed(option) ? 'OrEmpty' : ''}`);
+}
+
+const retiredRef = (section: string, key: string) => definition(`config.retired.${section}.${key}`);
+
+/** Refusals of the renamed and removed names of a section (shared definitions), each naming its replacement. */
+function retiredKeys(section: string): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(AIRFLOW_REFERENCE.retired).map(splitPath).filter(([s]) => s === section)
+    .map(([, key]) => [key, retiredRef(section, key)]));
+}
+
 /**
- * Schema of `config`: section and key names, scalar values, and what the constructs refuse (SECRET_KEYS,
- * OWNED_KEYS, secret-looking names), so that `helm lint` refuses them too (it ignores the chart's `fail`s).
+ * Schema of `config`, generated from Airflow's configuration reference like the constructs' checks
+ * (src/config/airflow-config.ts): every known section closed, each key typed, and refusals that say why (unknown
+ * sections and keys, renamed, removed and deprecated settings, secrets, keys the chart owns), so that `helm lint`
+ * refuses them too (it ignores the chart's `fail`s).
  */
 function configSchema(): Record<string, unknown> {
-  const refusedKeys: Record<string, Record<string, unknown>> = {};
-  const refuse = (path: string, why: string) => {
-    const [section, key] = path.split('.');
-    refusedKeys[section] ??= {};
-    refusedKeys[section][key] = refused(why);
+  const properties: Record<string, unknown> = {};
+  for (const section of Object.keys(AIRFLOW_REFERENCE.sections)) properties[section] = configSectionSchema(section);
+  for (const section of retiredSections().keys()) {
+    properties[section] = { type: 'object', properties: retiredKeys(section), additionalProperties: refused(unknownSectionText(section)) };
+  }
+  return { propertyNames: { pattern: SECTION_NAME }, properties, additionalProperties: refused(unknownSectionText()) };
+}
+
+/**
+ * Schema of `extraConfig`: what Airflow's reference does not describe, so keys it describes are refused (they belong
+ * in config), as are secrets, secret-looking names and keys the chart owns. The described keys are one pattern per
+ * section, not properties: editors must not offer them here.
+ */
+function extraConfigSchema(): Record<string, unknown> {
+  const section = (name: string): Record<string, unknown> => {
+    const properties: Record<string, unknown> = retiredKeys(name);
+    const described: string[] = [];
+    for (const [key, option] of Object.entries(AIRFLOW_REFERENCE.sections[name]?.options ?? {})) {
+      const chart = chartSettingMessage('extraConfig', `${name}.${key}`, 'values');
+      if (chart) properties[key] = refused(chart);
+      else if (option.deprecated) properties[key] = retiredRef(name, key);
+      else described.push(key);
+      for (const suffix of option.sensitive ? SENSITIVE_VARIANTS : []) {
+        const variant = chartSecretVariantMessage('extraConfig', name, `${key}${suffix}`, 'values');
+        if (variant) properties[`${key}${suffix}`] = refused(variant);
+        else described.push(`${key}${suffix}`);
+      }
+    }
+    return {
+      type: 'object',
+      propertyNames: definition('config.notSecretLike'),
+      properties,
+      ...(described.length ? { patternProperties: { [`^(${described.sort().join('|')})$`]: definition('config.inReference') } } : {}),
+      additionalProperties: definition('config.string'),
+    };
   };
-  for (const [path, use] of Object.entries(SECRET_KEYS)) refuse(path, `holds a secret, it would land in a ConfigMap: use ${use.value}`);
-  for (const [path, use] of Object.entries(OWNED_KEYS)) refuse(path, `managed by the chart: ${use.value}`);
-  const section = (props: Record<string, unknown> = {}) => ({
-    type: 'object',
-    properties: props,
-    // Secret-looking names (their `_cmd` / `_secret` variants and `sensitive*` switches are fine).
-    propertyNames: {
-      pattern: '^[a-z0-9_]+$',
-      ...refuseWhen({ allOf: [{ pattern: SECRET_NAME.source }, { not: { pattern: '_(cmd|secret)$' } }, { not: { pattern: '^(hide_sensitive|sensitive)' } }] },
-        'looks like a secret: give it as an existing Secret (the _secret or _cmd variant, or extraEnv with secretKeyRef)'),
-    },
-    additionalProperties: { type: ['string', 'number', 'boolean'] },
-  });
+  const names = [...Object.keys(AIRFLOW_REFERENCE.sections), ...retiredSections().keys()];
   return {
-    propertyNames: { pattern: '^[a-z0-9_]+$' },
-    properties: Object.fromEntries(Object.entries(refusedKeys).map(([k, props]) => [k, section(props)])),
-    additionalProperties: section(),
+    propertyNames: { pattern: SECTION_NAME },
+    properties: Object.fromEntries(names.map((n) => [n, section(n)])),
+    additionalProperties: { type: 'object', propertyNames: definition('config.notSecretLike'), additionalProperties: definition('config.string') },
   };
 }
 
@@ -381,8 +470,10 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
   }),
   imagePullSecrets: leaf('array', [], 'Secrets used to pull images, as `[{name: ...}]` (every pod, the test pod included).',
     { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', ...dnsName(false) } } } }),
-  config: leaf('object', {}, 'Non-secret Airflow settings, `{section: {key: value}}`, merged over the chart\'s; keys the chart owns and secrets are refused.',
+  config: leaf('object', {}, 'Non-secret Airflow settings, `{section: {key: value}}`, merged over the chart\'s and checked against Airflow\'s configuration reference (Airflow 3.3.2 and its providers): unknown sections and keys, wrong types, renamed, removed and deprecated settings, secrets and keys the chart owns are refused.',
     configSchema()),
+  extraConfig: leaf('object', {}, 'Settings Airflow\'s configuration reference does not describe (your plugins\' own sections and keys), `{section: {key: value}}`, written to airflow.cfg after config; keys the reference describes (set them in config), secrets and keys the chart owns are refused.',
+    extraConfigSchema()),
   dags: group('Where DAG files come from.', {
     persistentVolumeClaim: leaf('string', '', 'Existing PVC (ReadOnlyMany/ReadWriteMany) with the DAGs, mounted read-only; empty: DAGs baked into the image.',
       dnsName()),

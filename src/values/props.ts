@@ -192,6 +192,7 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
     image: image(v.images.airflow),
     imagePullSecrets: nonEmpty((v.imagePullSecrets as { name: string }[]).map((s) => s.name)),
     config: nonEmptyMap(v.config),
+    extraConfig: nonEmptyMap(v.extraConfig),
     dags: v.dags.persistentVolumeClaim ? DagsSource.fromPersistentVolumeClaim(v.dags.persistentVolumeClaim) : undefined,
     secrets: {
       fernetKey: secretRef(v.secrets.fernetKey),

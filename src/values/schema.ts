@@ -1,5 +1,5 @@
 import K8S_DEFINITIONS from './k8s-definitions.json';
-import { GENERATED_SECRETS, isGroup, refused, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
+import { GENERATED_SECRETS, isGroup, refused, SCHEMA_DEFINITIONS, ValueGroup, ValueLeaf, VALUES_MODEL } from './model';
 
 /** JSON schema (draft-07) of one leaf: type, description, default, and its constraints. */
 function leafSchema(leaf: ValueLeaf): Record<string, unknown> {
@@ -116,7 +116,7 @@ export const K8S_DEFINITIONS_VERSION: string = K8S_DEFINITIONS.kubernetesVersion
  */
 function k8sDefinitions(schema: unknown): Record<string, unknown> {
   const definitions: Record<string, unknown> = K8S_DEFINITIONS.definitions;
-  const refs = JSON.stringify(schema).matchAll(/"\$ref":"#\/definitions\/([^"]+)"/g);
+  const refs = JSON.stringify(schema).matchAll(/"\$ref":"#\/definitions\/(io\.k8s\.[^"]+)"/g);
   for (const [, name] of refs) {
     if (!(name in definitions)) {
       throw new Error(`the values model refers to the Kubernetes definition ${name}, which src/values/k8s-definitions.json does not hold; regenerate it: npx ts-node --transpileOnly test/validate/k8s-definitions.ts`);
@@ -142,7 +142,8 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
     },
     // Login: what each mode needs, and the LDAP transport rules (src/config/auth.ts throws for the same).
     allOf: [...RULES, ...authRules()],
-    // The Kubernetes definitions the values refer to (`$ref: '#/definitions/io.k8s.api.core.v1.Affinity'`, ...).
-    definitions: k8sDefinitions(root),
+    // The Kubernetes definitions the values refer to (`$ref: '#/definitions/io.k8s.api.core.v1.Affinity'`, ...), and
+    // the shapes of Airflow settings the config schema shares.
+    definitions: { ...k8sDefinitions(root), ...SCHEMA_DEFINITIONS },
   };
 }

@@ -42,6 +42,8 @@ const cases: BadValues[] = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')
 });
 
 const HELM = helmBinary();
+/** One helm run takes about 0.2 s alone, but several seconds on a loaded machine: jest's default 5 s is too short. */
+const HELM_TIMEOUT = 60_000;
 
 interface Run {
   readonly status: number;
@@ -87,19 +89,19 @@ describe('bad values', () => {
   });
 
   describe('helm template', () => {
-    test.concurrent.each(cases)('fails when given $file', async (c) => expectRejected(c, await template(c.path)));
+    test.concurrent.each(cases)('fails when given $file', async (c) => expectRejected(c, await template(c.path)), HELM_TIMEOUT);
   });
 
   describe('helm lint --strict', () => {
     const bySchema = cases.filter((c) => c.ajv !== undefined);
     const byTemplate = cases.filter((c) => c.ajv === undefined);
-    test.concurrent.each(bySchema)('fails when given $file', async (c) => expectRejected(c, await lint(c.path)));
+    test.concurrent.each(bySchema)('fails when given $file', async (c) => expectRejected(c, await lint(c.path)), HELM_TIMEOUT);
     if (byTemplate.length > 0) {
       test.concurrent.each(byTemplate)('logs the validate template\'s failure when given $file', async (c) => {
         const run = await lint(c.path);
         expect({ file: c.file, logged: run.output.includes(`[INFO] Fail: ${c.expect[0]}`), output: run.output })
           .toEqual({ file: c.file, logged: true, output: run.output });
-      });
+      }, HELM_TIMEOUT);
     }
   });
 
@@ -122,12 +124,12 @@ describe.each(GOOD)('good values (the control): %s', (name, rendered) => {
     const run = await template(file);
     expect({ status: run.status, error: run.status === 0 ? '' : run.output }).toEqual({ status: 0, error: '' });
     expect(run.output).toMatch(rendered);
-  });
+  }, HELM_TIMEOUT);
 
   test('helm lint --strict passes them', async () => {
     const run = await lint(file);
     expect({ status: run.status, output: run.output }).toEqual({ status: 0, output: expect.stringContaining('0 chart(s) failed') });
-  });
+  }, HELM_TIMEOUT);
 
   test('ajv accepts them', () => {
     expect(ajvErrors(file)).toEqual([]);

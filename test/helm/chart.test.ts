@@ -107,7 +107,7 @@ const TOGGLES: Record<string, Values> = {
   'oidc: Keycloak': {
     auth: { type: 'oidc', roleMapping: { '/airflow/admins': ['Admin'] }, oidc: { provider: 'keycloak', clientId: 'airflow', clientSecret: { existingSecret: 'kc' }, keycloak: { url: 'https://kc.example.org/auth', realm: 'corp' } } },
   },
-  'airflow config with Jinja': { config: { core: { parallelism: 64 }, logging: { log_filename_template: '{{ ti.dag_id }}/{{ ti.task_id }}/{{ try_number }}.log' }, webserver: { instance_name: 'Data "prod"' } } },
+  'airflow config with Jinja': { config: { core: { parallelism: 64 }, logging: { log_filename_template: '{{ ti.dag_id }}/{{ ti.task_id }}/{{ try_number }}.log' }, api: { instance_name: 'Data "prod"' } }, extraConfig: { my_plugin: { greeting: 'Hello "prod" 100%' } } },
   'ldap: custom roles named in roleMapping and defaultRole': {
     auth: {
       type: 'ldap', roleMapping: { 'cn=team-a,ou=groups,dc=example,dc=org': ['team-a', 'Viewer'], 'cn=admins,ou=groups,dc=example,dc=org': ['Admin'] }, defaultRole: 'readers',

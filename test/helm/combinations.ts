@@ -190,9 +190,10 @@ export function randomValues(rnd: () => number): { row: Row; values: Values } {
   maybe(0.2, () => ({ images: { postgres: { tag: '17.12-bookworm' }, redis: { registry: 'mirror.example.org' } } }));
   maybe(0.3, () => ({ config: pick(rnd, [
     { core: { parallelism: 1000000, max_active_tasks_per_dag: 32 } },
-    { logging: { log_filename_template: '{{ ti.dag_id }}/{{ ti.task_id }}/{{ try_number }}.log' }, webserver: { instance_name: 'Data "prod" 100%' } },
-    { scheduler: { min_file_process_interval: 30.5, catchup_by_default: false } },
+    { logging: { log_filename_template: '{{ ti.dag_id }}/{{ ti.task_id }}/{{ try_number }}.log' }, api: { instance_name: 'Data "prod" 100%' } },
+    { scheduler: { task_queued_timeout: 900.5, catchup_by_default: false }, dag_processor: { min_file_process_interval: 60 } },
   ]) }));
+  maybe(0.2, () => ({ extraConfig: { my_plugin: { endpoint: 'https://plugin.example.org', retries: 3, verbose: true } } }));
   maybe(0.2, () => ({ dags: { persistentVolumeClaim: 'dags' } }));
   maybe(0.15, () => ({ security: { writableRootFilesystem: true } }));
   maybe(0.2, () => ({ networkPolicy: { taskEgressCidrs: pick(rnd, [[], ['10.0.0.0/8', '192.168.0.0/16']]) } }));

@@ -51,14 +51,17 @@ const REF_PREFIX = '#/definitions/';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
-/** The definitions the values model refers to (every `$ref` of values.schema.json outside its `definitions`). */
+/**
+ * The Kubernetes definitions the values model refers to (every `$ref` to an `io.k8s.` definition of values.schema.json
+ * outside its `definitions`; the config schema's own definitions are not Kubernetes').
+ */
 export function referencedDefinitions(schema: Schema = valuesSchema()): string[] {
   const found = new Set<string>();
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) x.forEach(walk);
     else if (x && typeof x === 'object') {
       for (const [k, v] of Object.entries(x)) {
-        if (k === '$ref' && typeof v === 'string' && v.startsWith(REF_PREFIX)) found.add(v.slice(REF_PREFIX.length));
+        if (k === '$ref' && typeof v === 'string' && v.startsWith(`${REF_PREFIX}io.k8s.`)) found.add(v.slice(REF_PREFIX.length));
         else walk(v);
       }
     }
