@@ -21,6 +21,10 @@ import { Executor } from './config/executor';
 import { ContainerImage, DefaultImages } from './config/image';
 import { IngressOptions, IngressTls, IssuerKind } from './config/ingress';
 import { SecretKeyRef } from './config/secrets';
+import { Cornflow, validateCornflowDirectory } from './config/cornflow';
+import { CornflowReleaseInputs } from './compose';
+import { CORNFLOW_AIRFLOW_ROLE, CORNFLOW_AIRFLOW_USER, cornflowLdapEnv, CornflowServer } from './components/cornflow';
+import { LdapDirectory } from './config/auth-ldap';
 import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS } from './security/network';
 import { ImageIdentity, SecurityRelaxations } from './security/pod-security';
 import { synthChart } from './synth';
@@ -261,6 +265,12 @@ export interface AirflowChartProps extends ChartProps {
    * @default 'cdk8s'
    */
   readonly managedBy?: string;
+  /**
+   * Cornflow, the optimization server that runs its solvers as Airflow DAGs, next to Airflow
+   * (`Cornflow.enabled({...})`).
+   * @default - no Cornflow
+   */
+  readonly cornflow?: Cornflow;
 }
 
 /**
@@ -278,6 +288,7 @@ export class AirflowChart extends Chart {
   public readonly flower?: Flower;
   public readonly postgres?: Postgres;
   public readonly redis?: Redis;
+  public readonly cornflow?: CornflowServer;
   /** Security defaults this chart relaxes, one sentence each (empty when none). */
   public readonly relaxedDefaults: string[] = [];
 
@@ -435,6 +446,7 @@ export class AirflowChart extends Chart {
       writableRootFilesystem: relaxations.writableRootFilesystem ?? false,
       jobs: { ttlSecondsAfterFinished: props.jobs?.ttlSecondsAfterFinished, ttlSet: props.jobs?.ttlSecondsAfterFinished !== undefined },
       managedBy: props.managedBy ?? 'cdk8s',
+      cornflow: cornflowInputs(props, auth, releaseName, this.relaxedDefaults),
     });
     this.release = parts.release;
     this.apiServer = parts.apiServer;
@@ -445,6 +457,7 @@ export class AirflowChart extends Chart {
     this.flower = parts.flower;
     this.postgres = parts.postgres;
     this.redis = parts.redis;
+    this.cornflow = parts.cornflow;
   }
 
   /**
@@ -455,6 +468,115 @@ export class AirflowChart extends Chart {
   public toJson(): any[] {
     return synthChart(this);
   }
+}
+
+/** Cornflow's inputs from the props (disabled: inert literals), validated against the rest of the release. */
+function cornflowInputs(props: AirflowChartProps, auth: AirflowAuth, releaseName: string, relaxed: string[]): CornflowReleaseInputs {
+  const cf = props.cornflow;
+  if (cf !== undefined && !(cf instanceof Cornflow)) throw new Error('cornflow must be Cornflow.enabled({...})');
+  const o = cf?.options ?? {};
+  const name = (c: string) => `${releaseName}-${c}`;
+  const choice = (given: SecretKeyRef | undefined, key: string, secret = 'cornflow') =>
+    (given ? { generated: false, name: given.name, key: given.key } : { generated: true, name: name(secret), key });
+  const cfAuth = cf?.auth;
+  const ldap = cfAuth?.kind === 'ldap';
+  let directory: LdapDirectory | undefined;
+  const database = cf?.database;
+  const external = database?.external;
+  if (!cf && auth.mapsCornflowRole) {
+    throw new Error(`auth roleMapping or defaultRole names the role '${CORNFLOW_AIRFLOW_ROLE}', which exists only with cornflow: Cornflow.enabled({...}); `
+      + 'remove it or enable Cornflow');
+  }
+  if (cf) {
+    if (auth.kind !== 'database' && auth.kind !== 'ldap') {
+      throw new Error(`cornflow needs Airflow's API with password login (AirflowAuth.database() or AirflowAuth.ldap()), got auth '${auth.kind}': `
+        + 'Cornflow logs in to Airflow with a user name and password');
+    }
+    if (!external && !(props.database ?? MetadataDatabase.embedded()).isEmbedded) {
+      throw new Error('cornflow.database defaults to a second database on the embedded PostgreSQL, but database is external: '
+        + 'pass database: CornflowDatabase.external({...}) to Cornflow.enabled');
+    }
+    if (ldap) {
+      directory = cfAuth!.directory ?? auth.directory;
+      if (!directory) throw new Error('CornflowAuth.ldap needs a directory: pass directory, or use AirflowAuth.ldap for Airflow (one directory for both)');
+      validateCornflowDirectory(cfAuth!.directory ? 'CornflowAuth.ldap directory' : 'auth directory (used by CornflowAuth.ldap)', directory);
+      if (!o.serviceUser?.username || !o.serviceUser.password) {
+        throw new Error('cornflow.serviceUser.username and .password are required with CornflowAuth.ldap: the service user is a directory '
+          + 'account (in the service role\'s group) that Airflow\'s tasks log in to Cornflow with');
+      }
+      if (directory.transport !== 'ldaps') relaxed.push(`cornflow LDAP: passwords cross the network to ${directory.host} unencrypted`);
+    }
+    if (auth.kind === 'ldap') {
+      if (!o.airflowUser?.username || !o.airflowUser.password) {
+        throw new Error('cornflow.airflowUser.username and .password are required with AirflowAuth.ldap: Airflow then checks passwords '
+          + `against the directory, so Cornflow's Airflow account is a directory account (map its group to the '${CORNFLOW_AIRFLOW_ROLE}' role in roleMapping)`);
+      }
+    } else if (o.airflowUser?.username) {
+      throw new Error(`cornflow.airflowUser.username is for AirflowAuth.ldap; with database login the release creates the Airflow user '${CORNFLOW_AIRFLOW_USER}'`);
+    }
+    if (external?.sslMode === SslMode.DISABLE) relaxed.push('cornflow.database sslMode disable: Cornflow\'s database traffic is unencrypted');
+  }
+  const d = directory;
+  const groups = cfAuth?.roleGroups ?? {};
+  const ingress = o.ingress;
+  const tls = ingress?.tls;
+  const replicas = cf ? validateReplicas('cornflow.replicas', o.replicas, 1, 2) : 1;
+  const component = workloadSettings('cornflow', o, replicas,
+    { 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/instance': releaseName, 'app.kubernetes.io/component': 'cornflow' });
+  const adminName = o.adminUser?.username ?? 'cornflow_admin';
+  const serviceName = o.serviceUser?.username ?? 'service_user';
+  return {
+    enabled: cf !== undefined,
+    identity: ImageIdentity.CORNFLOW,
+    settings: {
+      ...component,
+      affinityInput: { affinity: component.affinity as Record<string, unknown>, replicas },
+      image: imageSpecOf(o.image ?? DefaultImages.CORNFLOW),
+      workers: o.workers ?? 2,
+      ldap,
+      ldapEnv: d ? cornflowLdapEnv({
+        url: d.url, bindDn: d.bindDn ?? '', userBase: d.userBase, usernameAttribute: d.usernameAttribute, userObjectClass: d.userObjectClass,
+        emailAttribute: d.emailAttribute, groupBase: d.groupBase ?? '', groupObjectClass: d.groupObjectClass,
+        groups: { admin: groups.admin ?? '', planner: groups.planner ?? '', viewer: groups.viewer ?? '', service: groups.service ?? '' },
+      }) : [],
+      ldapBindPassword: { name: d?.bindPassword?.name ?? '', key: d?.bindPassword?.key ?? '' },
+      database: {
+        embedded: !external,
+        host: external?.host ?? name('postgres'),
+        port: external?.port ?? 5432,
+        database: external?.database ?? 'cornflow',
+        user: external?.user ?? 'cornflow',
+        password: external ? { name: external.password.name, key: external.password.key } : choice(database?.embeddedPassword, 'password', 'cornflow-db'),
+        sslMode: external ? (external.sslMode ?? SslMode.VERIFY_FULL) : SslMode.DISABLE,
+        caCertificate: optionalRef(external?.caCertificate),
+      },
+      adminUser: { username: adminName, email: o.adminUser?.email ?? `${adminName}@cornflow.local`, password: choice(o.adminUser?.password, 'admin-password') },
+      serviceUser: { username: serviceName, email: o.serviceUser?.email ?? `${serviceName}@cornflow.local`, password: choice(o.serviceUser?.password, 'service-password') },
+      airflowUser: { username: o.airflowUser?.username ?? CORNFLOW_AIRFLOW_USER, password: choice(o.airflowUser?.password, 'airflow-password') },
+      secretKey: choice(o.secretKey, 'secret-key'),
+      biSecretKey: choice(o.biSecretKey, 'secret-bi-key'),
+      corsOrigin: ingress ? `https://${ingress.host}` : '',
+    },
+    secretKey: choice(o.secretKey, 'secret-key'),
+    biSecretKey: choice(o.biSecretKey, 'secret-bi-key'),
+    adminPassword: choice(o.adminUser?.password, 'admin-password'),
+    servicePassword: choice(o.serviceUser?.password, 'service-password'),
+    airflowPassword: choice(o.airflowUser?.password, 'airflow-password'),
+    databasePassword: choice(database?.embeddedPassword, 'password', 'cornflow-db'),
+    databaseCidrs: external?.cidrs ?? ['0.0.0.0/0'],
+    ldapPort: d?.port ?? 636,
+    ldapCidrs: d?.cidrs ?? ['0.0.0.0/0'],
+    ingress: {
+      enabled: ingress !== undefined,
+      host: ingress?.host ?? '',
+      className: ingress?.className ?? '',
+      annotations: ingress?.annotations ?? {},
+      tlsSecretName: tls?.secretName ?? name('cornflow-tls'),
+      certManager: tls?.issuer !== undefined,
+      issuer: tls?.issuer ?? '',
+      issuerKind: tls?.issuerKind ?? IssuerKind.CLUSTER_ISSUER,
+    },
+  };
 }
 
 /** A Secret key that may be absent. */

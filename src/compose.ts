@@ -8,6 +8,7 @@ import { ApiServer } from './components/api-server';
 import { CeleryWorkers } from './components/celery-worker';
 import { DagProcessor } from './components/dag-processor';
 import { Flower } from './components/flower';
+import { CornflowAirflowRole, CornflowAirflowUser, CornflowDatabaseSetup, CornflowInit, CornflowInputs, CornflowServer, cornflowTaskEnv } from './components/cornflow';
 import { CreateAdminUser, DatabaseMigrations, GeneratedSecretSpec, JobSettings, SecretsGenerator, SyncRoles } from './components/jobs';
 import { Postgres } from './components/postgres';
 import { Redis } from './components/redis';
@@ -22,7 +23,7 @@ import { Executor } from './config/executor';
 import { GeneratedValue } from './config/secrets';
 import { Val } from './expr/core';
 import { and, condition, eq, isSet, not, or, str } from './expr/ops';
-import { items, kubeObject, mapWith, optionalMap, scoped, when, yamlText } from './expr/tree';
+import { items, kubeObject, mapWith, optionalMap, scoped, spread, when, yamlText } from './expr/tree';
 import { Connections, defaultDenyPolicy, ExternalPeer, INetworkEndpoint, KUBE_API_PORTS, NetworkPolicySettings, NetworkPort } from './security/network';
 import { ImageIdentity, ProcessIdentity, securePodSpec } from './security/pod-security';
 import { serviceAccount } from './security/rbac';
@@ -129,6 +130,37 @@ export interface ReleaseInputs {
   readonly jobs: JobSettings;
   readonly managedBy: Val<string>;
   readonly chartLabel?: Val<string>;
+  readonly cornflow: CornflowReleaseInputs;
+}
+
+/** Cornflow in a release: its settings, the Secrets it may generate, its network peers and its Ingress. */
+export interface CornflowReleaseInputs {
+  readonly enabled: Val<boolean>;
+  readonly settings: CornflowInputs;
+  readonly identity: ProcessIdentity;
+  /** `<release>-cornflow`: token keys and the passwords of the users the release creates. */
+  readonly secretKey: SecretChoice;
+  readonly biSecretKey: SecretChoice;
+  readonly adminPassword: SecretChoice;
+  readonly servicePassword: SecretChoice;
+  readonly airflowPassword: SecretChoice;
+  /** `<release>-cornflow-db`: the password of its user on the embedded PostgreSQL. */
+  readonly databasePassword: SecretChoice;
+  /** The external database's addresses (NetworkPolicy egress). */
+  readonly databaseCidrs: Val<string[]>;
+  /** The LDAP directory's port and addresses (NetworkPolicy egress, with LDAP login). */
+  readonly ldapPort: Val<number>;
+  readonly ldapCidrs: Val<string[]>;
+  readonly ingress: {
+    readonly enabled: Val<boolean>;
+    readonly host: Val<string>;
+    readonly className: Val<string>;
+    readonly annotations: Val<Record<string, string>>;
+    readonly tlsSecretName: Val<string>;
+    readonly certManager: Val<boolean>;
+    readonly issuer: Val<string>;
+    readonly issuerKind: Val<string>;
+  };
 }
 
 /** What {@link composeRelease} built. */
@@ -142,6 +174,7 @@ export interface ReleaseParts {
   readonly flower?: Flower;
   readonly postgres?: Postgres;
   readonly redis?: Redis;
+  readonly cornflow?: CornflowServer;
 }
 
 /** Composes the release in `scope`. */
@@ -151,6 +184,8 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   const db = inp.database;
   const b = inp.broker;
   const login = inp.login;
+  const cf = inp.cornflow;
+  const cornflowOn = condition('airflow.cornflow', 'Cornflow runs next to Airflow (cornflow.enabled).', cf.enabled);
 
   // Airflow's configuration: the chart's settings, with the user's merged over them.
   const chartConfig: ChartConfig = {
@@ -191,6 +226,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     writableRootFilesystem: inp.writableRootFilesystem,
     managedBy: inp.managedBy,
     chartLabel: inp.chartLabel,
+    taskEnv: [when(cornflowOn, spread(cornflowTaskEnv(inp.releaseName, cf.settings.serviceUser)))],
   });
   const r = release;
 
@@ -281,6 +317,21 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   }));
   const syncRoles = scoped(isSet(login.roles), () => new SyncRoles(scope, 'SyncRoles', { release: r, settings: inp.jobs, roles: login.roles }));
 
+  // Cornflow: the server, its init and database Jobs, and its role and user in Airflow.
+  const cfEmbeddedDb = condition('airflow.cornflowEmbeddedDatabase', 'Cornflow\'s database is a second database on the embedded PostgreSQL.',
+    and(cornflowOn, cf.settings.database.embedded));
+  const cfAirflowUser = condition('airflow.cornflowAirflowUser', 'The release creates Cornflow\'s Airflow user (database login; with LDAP it is a directory account).',
+    and(cornflowOn, login.database));
+  const cornflow = scoped(cornflowOn, () => new CornflowServer(scope, 'Cornflow', { release: r, cornflow: cf.settings, identity: cf.identity }));
+  const cornflowInit = scoped(cornflowOn, () => new CornflowInit(scope, 'CornflowInit', { release: r, settings: inp.jobs, cornflow: cf.settings, identity: cf.identity }));
+  const cornflowDb = scoped(cfEmbeddedDb, () => new CornflowDatabaseSetup(scope, 'CornflowDatabase', {
+    release: r, settings: inp.jobs, cornflow: cf.settings, image: inp.images.postgres, identity: db.runAs,
+  }));
+  const cornflowRole = scoped(cornflowOn, () => new CornflowAirflowRole(scope, 'CornflowAirflowRole', { release: r, settings: inp.jobs }));
+  const cornflowUser = scoped(cfAirflowUser, () => new CornflowAirflowUser(scope, 'CornflowAirflowUser', {
+    release: r, settings: inp.jobs, password: cf.airflowPassword, authVolumes: { volumes: [], mounts: [fabMount] },
+  }));
+
   // Secrets the release generates, key by key: each only where the user named no Secret of their own.
   type Key = Omit<GeneratedSecretSpec['keys'][number], 'when'> & { generated: Val<boolean> };
   const secret = (secretName: Val<string>, used: Val<boolean>, keys: Key[], named?: { name: string; doc: string }): GeneratedSecretSpec => {
@@ -308,6 +359,18 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
       { key: 'username', value: GeneratedValue.LITERAL, literal: 'admin', generated: admin.username.generated },
       { key: 'password', value: GeneratedValue.RANDOM_HEX, generated: admin.password.generated },
     ], { name: 'airflow.adminSecretGenerated', doc: 'The release generates the admin user\'s credentials (or one of them).' }),
+    secret(name('cornflow'), cornflowOn, [
+      { key: 'secret-key', value: GeneratedValue.RANDOM_HEX, generated: cf.secretKey.generated },
+      { key: 'secret-bi-key', value: GeneratedValue.RANDOM_HEX, generated: cf.biSecretKey.generated },
+      { key: 'admin-password', value: GeneratedValue.PASSWORD, generated: condition('airflow.cornflowAdminGenerated',
+        'The release generates the Cornflow admin\'s password (database login, no Secret named).', and(not(cf.settings.ldap), cf.adminPassword.generated)) },
+      { key: 'service-password', value: GeneratedValue.PASSWORD, generated: condition('airflow.cornflowServiceGenerated',
+        'The release generates the Cornflow service user\'s password (database login, no Secret named).', and(not(cf.settings.ldap), cf.servicePassword.generated)) },
+      { key: 'airflow-password', value: GeneratedValue.PASSWORD, generated: condition('airflow.cornflowAirflowGenerated',
+        'The release generates the password of Cornflow\'s Airflow user (database login, no Secret named).', and(login.database, cf.airflowPassword.generated)) },
+    ], { name: 'airflow.cornflowSecretGenerated', doc: 'The release generates Cornflow\'s keys or passwords (some of them).' }),
+    secret(name('cornflow-db'), cfEmbeddedDb, [{ key: 'password', value: GeneratedValue.RANDOM_HEX, generated: cf.databasePassword.generated }],
+      { name: 'airflow.cornflowDatabaseSecretGenerated', doc: 'The release generates the password of Cornflow\'s database user.' }),
   ].filter((s) => s.when !== false).map((s) => ({ ...s, keys: s.keys.filter((k) => k.when !== false) }));
   const anyGenerated = condition('airflow.secretsJob', 'The release generates at least one Secret (the secrets Job runs).', or(...generated.map((s) => s.when)));
   scoped(anyGenerated, () => new SecretsGenerator(scope, 'SecretsGenerator', { release: r, settings: inp.jobs, secrets: generated }));
@@ -362,8 +425,31 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   const taskEgress = ExternalPeer.cidrs(inp.network.taskEgressCidrs, 'task egress');
   for (const t of taskRunners) scoped(and(t.when, isSet(inp.network.taskEgressCidrs)), () => t.connections.allowToAnyPort(taskEgress));
 
+  if (cornflow && cornflowInit) {
+    scoped(cornflowOn, () => {
+      const cfDb = cf.settings.database;
+      const externalCfDb = ExternalPeer.cidrs(cf.databaseCidrs, 'Cornflow\'s external database');
+      for (const c of [cornflow.workload, cornflowInit]) {
+        c.connections.allowTo(api); // Airflow's REST API
+        if (postgres) scoped(cfEmbeddedDb, () => c.connections.allowTo(postgres.workload));
+        scoped(not(cfDb.embedded), () => c.connections.allowTo(externalCfDb, NetworkPort.tcp(cfDb.port)));
+      }
+      scoped(cf.settings.ldap, () => cornflow.workload.connections.allowTo(ExternalPeer.cidrs(cf.ldapCidrs, 'the LDAP directory'), NetworkPort.tcp(cf.ldapPort)));
+      // Tasks call Cornflow back (cf_uri); the triggerer runs no task code that needs it.
+      for (const t of taskRunners) {
+        if (t.connections !== triggerer.workload.connections) scoped(t.when, () => t.connections.allowTo(cornflow.workload));
+      }
+      scoped(cf.ingress.enabled, () => cornflow.workload.connections.allowFrom(
+        ExternalPeer.namespaces(inp.ingress.controllerNamespaceLabels, undefined, 'the ingress controller')));
+    });
+  }
+  if (cornflowDb && postgres) scoped(cfEmbeddedDb, () => cornflowDb.connections.allowTo(postgres.workload));
+  if (cornflowRole) scoped(cornflowOn, () => reachDatabase(cornflowRole));
+  if (cornflowUser) scoped(cfAirflowUser, () => reachDatabase(cornflowUser));
+
   scoped(inp.ingress.enabled, () => createIngress(scope, inp, r, apiServer));
-  return { release, apiServer, scheduler, dagProcessor, triggerer, workers, flower, postgres, redis };
+  if (cornflow) scoped(and(cornflowOn, cf.ingress.enabled), () => createCornflowIngress(scope, inp, r, cornflow));
+  return { release, apiServer, scheduler, dagProcessor, triggerer, workers, flower, postgres, redis, cornflow };
 }
 
 function createIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, apiServer: ApiServer): void {
@@ -395,8 +481,31 @@ function createIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, 
   });
 }
 
+function createCornflowIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, cornflow: CornflowServer): void {
+  const ing = inp.cornflow.ingress;
+  const certManager = condition('airflow.cornflowCertManager', 'cert-manager issues Cornflow\'s TLS certificate (no Secret of the user\'s is named).',
+    and(ing.certManager, isSet(ing.issuer)));
+  kubeObject(scope, 'CornflowIngress', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: r.resourceName('cornflow'),
+      labels: r.labels('cornflow', inp.cornflow.settings.image),
+      annotations: ingressAnnotations(ing, certManager),
+    },
+    spec: {
+      ingressClassName: when(isSet(ing.className), ing.className),
+      tls: [{ hosts: [ing.host], secretName: ing.tlsSecretName }],
+      rules: [{
+        host: ing.host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: cornflow.workload.name, port: { name: 'http' } } } }] },
+      }],
+    },
+  });
+}
+
 /** The Ingress annotations: the user's, then the chart's (cert-manager's issuer, nginx's HTTPS redirect). */
-function ingressAnnotations(ing: ReleaseInputs['ingress'], certManager: Val<boolean>): unknown {
+function ingressAnnotations(ing: Pick<ReleaseInputs['ingress'], 'annotations' | 'issuerKind' | 'issuer' | 'className'>, certManager: Val<boolean>): unknown {
   const own = {
     'cert-manager.io/issuer': when(and(certManager, isIssuer(ing.issuerKind)), ing.issuer),
     'cert-manager.io/cluster-issuer': when(and(certManager, not(isIssuer(ing.issuerKind))), ing.issuer),
@@ -432,7 +541,7 @@ function taskPodTemplate(r: AirflowRelease): Val<string> {
       name: 'base',
       image: r.imageRef,
       imagePullPolicy: imagePullPolicy(r.image),
-      env: airflowBaseEnv(),
+      env: items(...airflowBaseEnv(), ...r.taskEnv),
       volumeMounts: mounts,
       resources: { defaults: { cpu: '250m', memoryRequestMi: 512, memoryLimitMi: 2048 } },
       writablePaths: airflowWritablePaths(),

@@ -1,6 +1,7 @@
 export * from './airflow-chart';
 export * from './components/api-server';
 export * from './components/celery-worker';
+export { CornflowServer, CORNFLOW_PORT, CORNFLOW_ROLE } from './components/cornflow';
 export * from './components/dag-processor';
 export * from './components/flower';
 export * from './components/jobs';
@@ -13,6 +14,7 @@ export * from './components/workload';
 export * from './config/airflow-config';
 export * from './config/auth';
 export * from './config/broker';
+export * from './config/cornflow';
 export * from './config/dags';
 export * from './config/database';
 export * from './config/executor';

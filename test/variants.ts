@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { EXAMPLES } from '../examples';
 import {
-  AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, DagsSource, Executor, IngressTls, LdapDirectory, LdapDirectoryProps, OidcProvider, SecretKeyRef,
+  AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, Cornflow, CornflowAuth, CornflowDatabase, DagAccess, DagGrant, DagsSource, Executor, IngressTls, LdapDirectory, LdapDirectoryProps, OidcProvider, SecretKeyRef,
 } from '../src';
 import { Manifest, synth } from './util';
 
@@ -30,6 +30,31 @@ export const VARIANT_PROPS: Record<string, AirflowChartProps> = {
         'cn=team-a,ou=groups,dc=example,dc=org': ['team-a'],
       },
       roles: [{ name: 'team-a', dags: [DagGrant.dags(['billing'], DagAccess.READ), DagGrant.tagged(['team-a'], DagAccess.TRIGGER)] }],
+    }),
+  },
+  // Cornflow with its defaults: a second database on the embedded PostgreSQL, database login, generated users.
+  'cornflow': { cornflow: Cornflow.enabled() },
+  // Cornflow with LocalExecutor (the scheduler calls Cornflow back) and LDAP for both, and its Ingress.
+  'cornflow+local+ldap': {
+    executor: Executor.LOCAL,
+    auth: AirflowAuth.ldap({
+      directory: new LdapDirectory(LDAP_DIRECTORY_PROPS),
+      roleMapping: { 'cn=airflow-admins,ou=groups,dc=example,dc=org': [BuiltinRole.ADMIN], 'cn=cornflow,ou=groups,dc=example,dc=org': ['Cornflow'] },
+    }),
+    cornflow: Cornflow.enabled({
+      auth: CornflowAuth.ldap({ roleGroups: { planner: 'planners', service: 'cornflow' } }),
+      serviceUser: { username: 'cornflow-service', password: SecretKeyRef.fromSecret('cornflow-service', 'password') },
+      airflowUser: { username: 'cornflow', password: SecretKeyRef.fromSecret('cornflow-airflow', 'password') },
+      ingress: { host: 'cornflow.example.com', tls: IngressTls.fromSecret('cornflow-tls') },
+    }),
+  },
+  // Cornflow with KubernetesExecutor (task pods call Cornflow back) and an external database with a CA.
+  'cornflow+kubernetes': {
+    executor: Executor.KUBERNETES,
+    cornflow: Cornflow.enabled({
+      database: CornflowDatabase.external({
+        host: 'pg.example.com', password: SecretKeyRef.fromSecret('cornflow-db', 'password'), caCertificate: SecretKeyRef.fromSecret('pg-ca', 'ca.crt'),
+      }),
     }),
   },
   'oidc': {

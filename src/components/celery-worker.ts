@@ -73,6 +73,7 @@ export class CeleryWorkers extends Construct {
       needs: { broker: true, apiSecretKey: true },
       readsDags: true,
       waitForMigrations: false,
+      env: props.release.taskEnv,
       ports: [{ name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' }],
       livenessProbe: {
         exec: { command: ['sh', '-c', ping] },

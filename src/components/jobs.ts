@@ -6,7 +6,7 @@ import { apply, OpDef, Val } from '../expr/core';
 import { concat, goJson, toJson } from '../expr/ops';
 import { items, kubeObject, scoped, spread, template, when } from '../expr/tree';
 import { ExternalPeer, INetworkEndpoint, Connections, KUBE_API_PORTS } from '../security/network';
-import { ContainerSpec, ImageIdentity, securePodSpec } from '../security/pod-security';
+import { ContainerSpec, ImageIdentity, ProcessIdentity, securePodSpec } from '../security/pod-security';
 import { namespacedRole, serviceAccount } from '../security/rbac';
 import { airflowWritablePaths, waitForMigrationsContainer } from './airflow-process';
 import { imagePullPolicy } from './image-spec';
@@ -31,7 +31,8 @@ export interface JobSettings {
   readonly ttlSet: Val<boolean>;
 }
 
-interface JobSpec {
+/** What a Job declares; {@link ReleaseJob} turns it into ServiceAccount, Job and NetworkPolicy. */
+export interface JobSpec {
   readonly component: string;
   readonly release: AirflowRelease;
   readonly container: ContainerSpec;
@@ -41,6 +42,8 @@ interface JobSpec {
   readonly settings: JobSettings;
   readonly backoffLimit?: number;
   readonly annotations?: Record<string, unknown>;
+  /** The user and group of the pod. @default ImageIdentity.AIRFLOW */
+  readonly identity?: ProcessIdentity;
 }
 
 const POD_HASH: OpDef = {
@@ -66,7 +69,7 @@ function ttl(s: JobSettings): unknown {
  * no-op on re-apply, upgrade or sync. It is not a Helm hook, so `helm install --wait`, Argo CD, Flux and
  * `kubectl apply` all run it the same way.
  */
-class ReleaseJob extends Construct implements INetworkEndpoint {
+export class ReleaseJob extends Construct implements INetworkEndpoint {
   public readonly connections: Connections;
   public readonly name: Val<string>;
 
@@ -77,7 +80,7 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
     const labels = r.labels(spec.component);
     serviceAccount(this, saName, labels);
     const podSpec = securePodSpec({
-      identity: ImageIdentity.AIRFLOW,
+      identity: spec.identity ?? ImageIdentity.AIRFLOW,
       serviceAccountName: saName,
       kubernetesApiAccess: spec.kubernetesApiAccess,
       containers: [spec.container],
@@ -114,7 +117,7 @@ class ReleaseJob extends Construct implements INetworkEndpoint {
   }
 }
 
-function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds, args: unknown[], extraEnv: unknown[] = []): { container: ContainerSpec; volumes: unknown[]; mounts: unknown[]; env: unknown[] } {
+export function airflowJobContainer(r: AirflowRelease, name: string, needs: SecretNeeds, args: unknown[], extraEnv: unknown[] = []): { container: ContainerSpec; volumes: unknown[]; mounts: unknown[]; env: unknown[] } {
   const { volumes, mounts } = r.volumes(needs);
   const env = r.env(needs);
   return {
@@ -241,6 +244,8 @@ def make(kind, literal):
         return base64.urlsafe_b64encode(os.urandom(32)).decode()
     if kind == "literal":
         return literal
+    if kind == "password":
+        return secrets.token_urlsafe(32) + "-Aa1"
     return secrets.token_hex(32)
 # One argument per key, {"secret", "key", "value", "literal"?}: each key is generated only when the user did not
 # bring its Secret, so the list is decided key by key (and a Helm template can include or drop each line).
@@ -361,6 +366,16 @@ export interface SyncRolesProps {
   readonly settings: JobSettings;
   /** Declared roles (from `AirflowAuth`, or the values' `auth.roles`). */
   readonly roles: Val<RoleSyncSpec[]>;
+  /**
+   * Component name of the Job.
+   * @default 'sync-roles'
+   */
+  readonly component?: string;
+  /**
+   * The roles as JSON text, when they are known literals that read better laid out.
+   * @default - `roles` as Helm's toJson writes them
+   */
+  readonly rolesText?: string;
 }
 
 /**
@@ -370,12 +385,13 @@ export interface SyncRolesProps {
  */
 export class SyncRoles extends ReleaseJob {
   constructor(scope: Construct, id: string, props: SyncRolesProps) {
-    const c = airflowJobContainer(props.release, 'sync-roles', { database: true }, ['python', '-c', ROLE_SYNC_SCRIPT], [
+    const component = props.component ?? 'sync-roles';
+    const c = airflowJobContainer(props.release, component, { database: true }, ['python', '-c', ROLE_SYNC_SCRIPT], [
       // The roles as declared, as Helm's toJson writes them (keys sorted).
-      { name: 'ROLES_SPEC', value: toJson(props.roles) },
+      { name: 'ROLES_SPEC', value: props.rolesText ?? toJson(props.roles) },
     ]);
     super(scope, id, {
-      component: 'sync-roles',
+      component,
       release: props.release,
       container: c.container,
       initContainers: [waitForMigrationsContainer(props.release, c.mounts, c.env)],

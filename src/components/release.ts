@@ -86,6 +86,12 @@ export interface AirflowReleaseProps {
   readonly managedBy: Val<string>;
   /** `helm.sh/chart` label (charts only). */
   readonly chartLabel?: Val<string>;
+  /**
+   * Environment of the processes that run tasks (Celery workers, the LocalExecutor scheduler, task pods), e.g. the
+   * connection to Cornflow.
+   * @default - none
+   */
+  readonly taskEnv?: unknown[];
 }
 
 /** What secret material a process needs. Least privilege: each flag is set only where Airflow uses it. */
@@ -127,6 +133,8 @@ export class AirflowRelease {
   public readonly security: PodSecurity;
   public readonly managedBy: Val<string>;
   public readonly chartLabel?: Val<string>;
+  /** Environment of the processes that run tasks. */
+  public readonly taskEnv: unknown[];
 
   constructor(props: AirflowReleaseProps) {
     this.name = props.name;
@@ -145,6 +153,7 @@ export class AirflowRelease {
     this.security = new PodSecurity(props.writableRootFilesystem);
     this.managedBy = props.managedBy;
     this.chartLabel = props.chartLabel;
+    this.taskEnv = props.taskEnv ?? [];
   }
 
   /** `<release>-<component>`. */

@@ -59,6 +59,7 @@ export class Scheduler extends Construct {
       readsDags: condition('airflow.schedulerDags', 'The LocalExecutor scheduler mounts the DAGs volume (dags.persistentVolumeClaim).',
         and(runsTasks, r.dagsFromClaim)),
       waitForMigrations: true,
+      env: r.taskEnv.map((e) => when(runsTasks, e)),
       ports: items(
         { name: 'health', containerPort: SCHEDULER_HEALTH_PORT, protocol: 'TCP' },
         when(runsTasks, { name: 'task-logs', containerPort: WORKER_LOG_PORT, protocol: 'TCP' }),

@@ -25,6 +25,9 @@ export enum BuiltinRole {
   PUBLIC = 'Public',
 }
 
+/** The role the release keeps for Cornflow's Airflow account (`Cornflow.enabled`); not declarable as a custom role. */
+export const CORNFLOW_AIRFLOW_ROLE = 'Cornflow';
+
 /** Per-DAG access level, cumulative: EDIT includes READ, TRIGGER includes EDIT (FAB requires edit to trigger). */
 export enum DagAccess {
   /** See the DAG, its runs, task instances, logs, XComs and code. */
@@ -163,6 +166,9 @@ export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[]
     }
     if (builtin.some((b) => b.toLowerCase() === role.name.toLowerCase())) {
       throw new Error(`${at}.name '${role.name}' is a built-in role; built-in roles are managed by Airflow, choose another name`);
+    }
+    if (role.name === CORNFLOW_AIRFLOW_ROLE && prop !== 'cornflow role') {
+      throw new Error(`${at}.name '${role.name}' is the role the release keeps for Cornflow's Airflow account; choose another name`);
     }
     if (seen.has(role.name)) throw new Error(`${at}.name '${role.name}' is declared twice; merge the two roles`);
     seen.add(role.name);

@@ -4,7 +4,7 @@ import type { SecretRef } from '../components/release';
 import { Val } from '../expr/core';
 import { goJson } from '../expr/ops';
 import { LdapDirectory, LdapTransport } from './auth-ldap';
-import { BuiltinRole, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
+import { BuiltinRole, CORNFLOW_AIRFLOW_ROLE, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
 import { DATABASE_WEBSERVER_CONFIG, LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG } from './auth-webserver-config';
 import { AIRFLOW_HOME } from './dags';
 import { validateCidrs } from './database';
@@ -351,23 +351,28 @@ export class AirflowAuth {
   public readonly directory?: LdapDirectory;
   /** The directory or identity provider the api-server connects to (none for database login). */
   public readonly egress?: AuthEgress;
+  /** The role mapping or default role names the role kept for Cornflow (`Cornflow`). */
+  public readonly mapsCornflowRole: boolean = false;
 
   private constructor(public readonly kind: AuthKind, prop: string, options: DatabaseAuthOptions | LdapAuthOptions | OidcAuthOptions) {
     this.roleSync = roleSyncSpecs(`${prop} roles`, options.roles ?? []);
-    const roleNames = [...Object.values(BuiltinRole) as string[], ...this.roleSync.map((r) => r.name)];
+    // `Cornflow` is the role the release keeps when Cornflow is enabled (AirflowChart checks that it is).
+    const listed = [...Object.values(BuiltinRole) as string[], ...this.roleSync.map((r) => r.name)];
+    const roleNames = [...listed, CORNFLOW_AIRFLOW_ROLE];
     if (kind === AuthKind.DATABASE) {
       this.webserverConfig = DATABASE_WEBSERVER_CONFIG;
       return;
     }
     const ext = options as ExternalAuthOptions;
     const mapping = ext.roleMapping ?? {};
+    this.mapsCornflowRole = ext.defaultRole === CORNFLOW_AIRFLOW_ROLE || Object.values(mapping).some((rs) => Array.isArray(rs) && rs.includes(CORNFLOW_AIRFLOW_ROLE));
     for (const [group, roles] of Object.entries(mapping)) {
       if (!Array.isArray(roles) || roles.length === 0) {
         throw new Error(`${prop} roleMapping['${group}'] must list at least one role, got ${JSON.stringify(roles)}`);
       }
       for (const r of roles) {
         if (!roleNames.includes(r)) {
-          throw new Error(`${prop} roleMapping['${group}']: unknown role '${r}'; use one of ${roleNames.join(', ')}, or declare it in roles`);
+          throw new Error(`${prop} roleMapping['${group}']: unknown role '${r}'; use one of ${listed.join(', ')}, or declare it in roles`);
         }
       }
     }
@@ -377,7 +382,7 @@ export class AirflowAuth {
     const registration = ext.selfRegistration ?? true;
     if (ext.defaultRole !== undefined) {
       if (!roleNames.includes(ext.defaultRole)) {
-        throw new Error(`${prop} defaultRole: unknown role '${ext.defaultRole}'; use one of ${roleNames.join(', ')}, or declare it in roles`);
+        throw new Error(`${prop} defaultRole: unknown role '${ext.defaultRole}'; use one of ${listed.join(', ')}, or declare it in roles`);
       }
       if (ext.defaultRole === BuiltinRole.ADMIN) {
         throw new Error(`${prop} defaultRole 'Admin' would make every user who can log in an administrator; `

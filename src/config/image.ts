@@ -102,4 +102,6 @@ export class DefaultImages {
   public static readonly POSTGRES = ContainerImage.of('postgres', '17.11-bookworm');
   /** Official Redis image, Debian variant (runs as the `redis` user, UID/GID 999). */
   public static readonly REDIS = ContainerImage.of('redis', '7.4.11-bookworm');
+  /** Cornflow 1.3.9, the optimization server (`Cornflow.enabled`). */
+  public static readonly CORNFLOW = ContainerImage.of('baobabsoluciones/cornflow', 'release-v1.3.9');
 }

@@ -29,6 +29,11 @@ export enum GeneratedValue {
   FERNET_KEY = 'fernet',
   /** A fixed, non-secret value such as the admin user name. */
   LITERAL = 'literal',
+  /**
+   * A password for applications with a password policy (Cornflow: upper and lower case, a digit, a special
+   * character): 32 random bytes, URL-safe base64, then `-Aa1`. URL-safe, so it can sit inside connection URLs.
+   */
+  PASSWORD = 'password',
 }
 
 /** One key of a Secret the in-cluster generator creates when, and only when, it is missing. */

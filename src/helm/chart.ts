@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { CHART_VALUES_FIX, SECRET_NAME } from '../config/airflow-config';
-import { BuiltinRole } from '../config/auth-roles';
+import { BuiltinRole, CORNFLOW_AIRFLOW_ROLE } from '../config/auth-roles';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { isGroup, leaves, ValueGroup, ValueLeaf, VALUES_MODEL } from '../values/model';
 import { K8S_DEFINITIONS_VERSION, valuesSchema } from '../values/schema';
@@ -127,6 +127,12 @@ ${entries(CHART_VALUES_FIX.owned)}
 {{- $declared = append $declared $role.name -}}
 {{- end -}}
 {{- $roles := concat (list ${Object.values(BuiltinRole).map((r) => JSON.stringify(r)).join(' ')}) $declared -}}
+{{- if .Values.cornflow.enabled -}}
+{{- if has "${CORNFLOW_AIRFLOW_ROLE}" $declared -}}
+{{- fail "auth.roles: '${CORNFLOW_AIRFLOW_ROLE}' is the role the release keeps for Cornflow's Airflow account; choose another name" -}}
+{{- end -}}
+{{- $roles = append $roles "${CORNFLOW_AIRFLOW_ROLE}" -}}
+{{- end -}}
 {{- $known := printf "use one of %s, or declare it in auth.roles" (join ", " $roles) -}}
 {{- if has .Values.auth.type (list "ldap" "oidc") -}}
 {{- range $group, $names := .Values.auth.roleMapping -}}
@@ -236,6 +242,15 @@ export const EXISTING_SECRET_USES: { path: string; when?: string }[] = [
   { path: 'auth.ldap.caCertificate', when: 'include "airflow.ldapCa" .' },
   { path: 'auth.ldap.bindPassword', when: 'include "airflow.ldapBind" .' },
   { path: 'auth.oidc.clientSecret', when: 'include "airflow.oidc" .' },
+  { path: 'cornflow.secretKey', when: 'include "airflow.cornflow" .' },
+  { path: 'cornflow.biSecretKey', when: 'include "airflow.cornflow" .' },
+  // Checked whenever Cornflow runs, though LDAP login does not use it.
+  { path: 'cornflow.adminUser.password', when: 'include "airflow.cornflow" .' },
+  { path: 'cornflow.serviceUser.password', when: 'include "airflow.cornflow" .' },
+  { path: 'cornflow.airflowUser.password', when: 'include "airflow.cornflow" .' },
+  { path: 'cornflow.database.password', when: 'include "airflow.cornflowEmbeddedDatabase" .' },
+  { path: 'cornflow.database.externalPassword', when: 'include "airflow.cornflowExternalDatabase" .' },
+  { path: 'cornflow.database.caCertificate', when: 'include "airflow.cornflowDatabaseCa" .' },
 ];
 
 function valuesYaml(): string {

@@ -42,6 +42,11 @@ export class ImageIdentity {
    * image entrypoint), it needs no passwd entry and writes only to its emptyDirs.
    */
   public static readonly REDIS: RunAsIdentity = { user: 10002, group: 10002 };
+  /**
+   * baobabsoluciones/cornflow: 10003:10003 (the image runs as root by default). Cornflow and gunicorn, started by the
+   * chart's own commands, write only to /tmp (an emptyDir); Python's bytecode cache is off.
+   */
+  public static readonly CORNFLOW: RunAsIdentity = { user: 10003, group: 10003 };
 }
 
 /** A path the process writes, backed by an emptyDir (or a named volume of the pod). */

@@ -4,7 +4,9 @@
  * named conditions (`airflow.celery`, `airflow.embeddedRedis`, ...), values used in several places named values
  * (the Secrets' names, the connection URLs).
  */
-import { ComponentInputs, ReleaseInputs, SecretChoice } from '../compose';
+import { ComponentInputs, CornflowReleaseInputs, ReleaseInputs, SecretChoice } from '../compose';
+import { cornflowLdapEnv } from '../components/cornflow';
+import { ImageIdentity } from '../security/pod-security';
 import { OptionalSecretRef } from '../components/release';
 import { Executor } from '../config/executor';
 import { LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG, DATABASE_WEBSERVER_CONFIG } from '../config/auth-webserver-config';
@@ -203,6 +205,80 @@ export function inputsFromValues(chartLabel: string): ReleaseInputs {
     },
     managedBy: new ReleaseField('Service'),
     chartLabel,
+    cornflow: cornflowFromValues(),
+  };
+}
+
+/** Cornflow's inputs from the values. */
+function cornflowFromValues(): CornflowReleaseInputs {
+  const c = (k: string) => v(`cornflow.${k}`);
+  const external = condition('airflow.cornflowExternalDatabase', 'Cornflow runs, its database on an external server (cornflow.database.external).',
+    and(v<boolean>('cornflow.enabled'), v<boolean>('cornflow.database.external')));
+  const ldap = condition('airflow.cornflowLdap', 'People log in to Cornflow against the LDAP directory of auth.ldap.', eq(v<string>('cornflow.auth.type'), 'ldap'));
+  const l = (k: string) => v<string>(`auth.ldap.${k}`);
+  const group = (role: string) => v<string>(`cornflow.auth.roleGroups.${role}`);
+  const ownDb = choice('cornflow.database.password', 'cornflow-db', 'Cornflow\'s DB password', 'airflow.cornflowOwnDatabaseSecret');
+  const dbPassword: SecretChoice = passwordChoice(not(external), ownDb, required('cornflow.database.externalPassword'),
+    'airflow.cornflowDatabaseSecret', 'Cornflow\'s DB password');
+  const secretKey = choice('cornflow.secretKey', 'cornflow', 'Cornflow\'s token key', 'airflow.cornflowSecretKeySecret');
+  const biSecretKey = choice('cornflow.biSecretKey', 'cornflow', 'Cornflow\'s BI key', 'airflow.cornflowBiSecretKeySecret');
+  const adminPassword = choice('cornflow.adminUser.password', 'cornflow', 'its admin password', 'airflow.cornflowAdminSecret');
+  const servicePassword = choice('cornflow.serviceUser.password', 'cornflow', 'its service password', 'airflow.cornflowServiceSecret');
+  const airflowPassword = choice('cornflow.airflowUser.password', 'cornflow', 'its Airflow password', 'airflow.cornflowAirflowSecret');
+  const caPresent = condition('airflow.cornflowDatabaseCa', 'Cornflow\'s external database CA certificate is mounted (cornflow.database.caCertificate).',
+    and(external, isSet(v<string>('cornflow.database.caCertificate.existingSecret'))));
+  return {
+    enabled: v('cornflow.enabled'),
+    identity: ImageIdentity.CORNFLOW,
+    settings: {
+      ...component('cornflow'),
+      image: v('images.cornflow'),
+      workers: c('workers') as Val<number>,
+      ldap,
+      ldapEnv: cornflowLdapEnv({
+        url: l('url'), bindDn: l('bindDn'), userBase: l('userBase'), usernameAttribute: l('usernameAttribute'), userObjectClass: l('userObjectClass'),
+        emailAttribute: l('emailAttribute'), groupBase: l('groupBase'), groupObjectClass: l('groupObjectClass'),
+        groups: { admin: group('admin'), planner: group('planner'), viewer: group('viewer'), service: group('service') },
+      }),
+      ldapBindPassword: { name: l('bindPassword.existingSecret'), key: l('bindPassword.key') },
+      database: {
+        embedded: not(external),
+        host: ifElse(external, c('database.host') as Expr<string>, str`${release}-postgres`),
+        port: ifElse(external, c('database.port') as Expr<number>, 5432),
+        database: ifElse(external, c('database.database') as Expr<string>, 'cornflow'),
+        user: ifElse(external, c('database.user') as Expr<string>, 'cornflow'),
+        password: dbPassword,
+        sslMode: ifElse(external, c('database.sslMode') as Expr<string>, 'disable'),
+        caCertificate: { present: caPresent, name: v<string>('cornflow.database.caCertificate.existingSecret'), key: v<string>('cornflow.database.caCertificate.key') },
+      },
+      adminUser: { username: c('adminUser.username') as Val<string>, email: c('adminUser.email') as Val<string>, password: adminPassword },
+      serviceUser: { username: c('serviceUser.username') as Val<string>, email: c('serviceUser.email') as Val<string>, password: servicePassword },
+      airflowUser: { username: c('airflowUser.username') as Val<string>, password: airflowPassword },
+      secretKey,
+      biSecretKey,
+      corsOrigin: named('airflow.cornflowOrigin', 'Cornflow\'s only CORS origin: https://<cornflow.ingress.host>, or none without its Ingress.',
+        ifElse(v<boolean>('cornflow.ingress.enabled'), concat('https://', v<string>('cornflow.ingress.host')), '')),
+    },
+    secretKey,
+    biSecretKey,
+    adminPassword,
+    servicePassword,
+    airflowPassword,
+    databasePassword: ownDb,
+    databaseCidrs: c('database.cidrs') as Val<string[]>,
+    ldapPort: ldapPort(),
+    ldapCidrs: v('auth.ldap.cidrs'),
+    ingress: {
+      enabled: v('cornflow.ingress.enabled'),
+      host: v('cornflow.ingress.host'),
+      className: v('cornflow.ingress.className'),
+      annotations: v('cornflow.ingress.annotations'),
+      tlsSecretName: named('airflow.cornflowTlsSecret', 'Cornflow\'s Ingress TLS Secret: cornflow.ingress.tls.secretName, or <release>-cornflow-tls issued by cert-manager.',
+        orDefault(v<string>('cornflow.ingress.tls.secretName'), str`${release}-cornflow-tls`)),
+      certManager: isEmpty(v('cornflow.ingress.tls.secretName')),
+      issuer: v('cornflow.ingress.tls.certManager.issuer'),
+      issuerKind: v('cornflow.ingress.tls.certManager.kind'),
+    },
   };
 }
 
@@ -317,8 +393,7 @@ function loginFromValues(): LoginInputs {
   const egress: LoginEgress[] = [
     {
       when: LDAP, description: 'the LDAP directory', cidrs: v('auth.ldap.cidrs'),
-      port: named('airflow.ldapPort', 'The LDAP directory\'s port: the one in auth.ldap.url, or 636 (ldaps) / 389.',
-        ifElse(isLdaps(l('url')), urlPort(l('url'), 636), urlPort(l('url'), 389)), 'login'),
+      port: ldapPort(),
     },
     {
       when: OIDC, description: 'the identity provider', cidrs: v('auth.oidc.cidrs'),
@@ -336,6 +411,13 @@ function loginFromValues(): LoginInputs {
     egress,
     roles: v('auth.roles'),
   };
+}
+
+/** The LDAP directory's port (Airflow's and Cornflow's egress). */
+function ldapPort(): Val<number> {
+  const url = v<string>('auth.ldap.url');
+  return named('airflow.ldapPort', 'The LDAP directory\'s port: the one in auth.ldap.url, or 636 (ldaps) / 389.',
+    ifElse(isLdaps(url), urlPort(url, 636), urlPort(url, 389)), 'login');
 }
 
 function isLdaps(url: Val<string>): Val<boolean> {

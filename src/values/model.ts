@@ -455,6 +455,73 @@ function authGroup(): ValueGroup {
   });
 }
 
+/** The cornflow keys: Cornflow next to Airflow. */
+function cornflowGroup(): ValueGroup {
+  const PG_NAME = '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$';
+  const USER = '^[A-Za-z0-9_.-]{1,64}$';
+  const GROUP_CN = '^$|^[^,=\\s"\'\\\\][^,="\'\\\\]{0,127}$';
+  const roleGroup = (role: string) => leaf('string', '', `cn of the LDAP group whose members get Cornflow's ${role} role; empty: no group gets it.`, { pattern: GROUP_CN });
+  return group('Cornflow, the optimization server that runs its solvers as Airflow DAGs (cornflow 1.3.9), next to Airflow. Needs auth.type database or ldap: it logs in to Airflow\'s API with a password.', {
+    enabled: leaf('boolean', false, 'Deploy Cornflow.'),
+    replicas: replicas(2, 'Number of pods (a PodDisruptionBudget and spreading across nodes above 1).'),
+    workers: leaf('integer', 2, 'gunicorn worker processes per pod.', { minimum: 1, maximum: 32 }),
+    auth: group('How people log in to Cornflow.', {
+      type: leaf('string', 'database', 'database (users in Cornflow\'s database: the admin and service users below) or ldap (the directory of auth.ldap, which then needs an ldaps:// url, bindDn, bindPassword and groupBase; Cornflow\'s LDAP client does not do StartTLS nor verify the certificate).',
+        { enum: ['database', 'ldap'] }),
+      roleGroups: group('LDAP: the group of each Cornflow role, by cn (Cornflow matches group names under auth.ldap.groupBase by their member attribute). At least one is required with ldap.', {
+        admin: roleGroup('admin'),
+        planner: roleGroup('planner'),
+        viewer: roleGroup('viewer'),
+        service: roleGroup('service'),
+      }),
+    }),
+    adminUser: group('The first Cornflow administrator (auth.type database).', {
+      username: leaf('string', 'cornflow_admin', 'Login name.', { pattern: USER }),
+      email: leaf('string', 'cornflow_admin@cornflow.local', 'E-mail.', { pattern: '^[^\\s@\'"]+@[^\\s@\'"]+$' }),
+      password: ref('The admin\'s password', 'admin-password', 'cornflow.adminUser.password'),
+    }),
+    serviceUser: group('The service user Airflow\'s tasks call Cornflow back with (the cf_uri connection). With auth.type ldap it is a directory account in the service group, and its password is required.', {
+      username: leaf('string', 'service_user', 'Login name.', { pattern: USER }),
+      email: leaf('string', 'service_user@cornflow.local', 'E-mail.', { pattern: '^[^\\s@\'"]+@[^\\s@\'"]+$' }),
+      password: ref('The service user\'s password', 'service-password', 'cornflow.serviceUser.password'),
+    }),
+    airflowUser: group('Cornflow\'s account in Airflow, role Cornflow (DAGs, DAG runs, task instances, variables, connections; nothing about users, roles or configuration). With auth.type database the release creates it; with ldap it is a directory account whose group auth.roleMapping maps to Cornflow, and username and password are required.', {
+      username: leaf('string', 'cornflow', 'Login name (set it with auth.type ldap).', { pattern: USER }),
+      password: ref('Its password', 'airflow-password', 'cornflow.airflowUser.password'),
+    }),
+    secretKey: ref('The key signing Cornflow\'s tokens (SECRET_KEY)', 'secret-key', 'cornflow.secretKey'),
+    biSecretKey: ref('The key signing Cornflow\'s BI tokens (SECRET_BI_KEY)', 'secret-bi-key', 'cornflow.biSecretKey'),
+    database: group('Cornflow\'s database: a second database and user on the embedded PostgreSQL (created by a Job), or an external server (external: true; required when postgres.enabled is false).', {
+      password: ref('The password of Cornflow\'s user on the embedded PostgreSQL', 'password', 'cornflow.database.password'),
+      external: leaf('boolean', false, 'Use the external server below.'),
+      host: leaf('string', '', 'External server: DNS name or IP (required with external).', { pattern: `^$|${HOSTNAME}` }),
+      port: leaf('integer', 5432, 'External server: port.', { minimum: 1, maximum: 65535 }),
+      database: leaf('string', 'cornflow', 'External server: database name.', { pattern: PG_NAME }),
+      user: leaf('string', 'cornflow', 'External server: user name.', { pattern: PG_NAME }),
+      externalPassword: ref('The external database user\'s password', 'password', 'cornflow.database.externalPassword', 'required'),
+      sslMode: leaf('string', 'verify-full', 'External server: libpq sslmode; verify-ca and verify-full need caCertificate, the others refuse it.',
+        { enum: ['disable', 'require', 'verify-ca', 'verify-full'] }),
+      caCertificate: ref('The CA certificate (PEM) for verify-ca/verify-full', 'ca.crt', 'cornflow.database.caCertificate', 'required'),
+      cidrs: leaf('array', ['0.0.0.0/0'], 'External server: CIDRs it lives in (NetworkPolicy egress).', { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
+    }),
+    ingress: group('Ingress of Cornflow (TLS only); only the controller of ingress.controllerNamespaceLabels may reach Cornflow.', {
+      enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).'),
+      host: leaf('string', '', 'Public host name, e.g. cornflow.example.com (also the only CORS origin).', { pattern: `^$|${HOSTNAME}` }),
+      className: leaf('string', '', 'IngressClass; empty: the cluster default. With nginx the HTTPS redirect is forced.', dnsName()),
+      annotations: leaf('object', {}, `Extra annotations (${INGRESS_OWNED_ANNOTATIONS.join(', ')} are the chart's).`,
+        { ...OBJECT_MAP, properties: Object.fromEntries(INGRESS_OWNED_ANNOTATIONS.map((a) => [a, refused(`${a} is set by the chart from cornflow.ingress.tls and cornflow.ingress.className`)])) }),
+      tls: group('TLS certificate source: an existing Secret, or cert-manager.', {
+        secretName: leaf('string', '', 'Existing kubernetes.io/tls Secret (wins over certManager).', dnsName()),
+        certManager: group('cert-manager issuing `<release>-cornflow-tls`.', {
+          issuer: leaf('string', '', 'Issuer name.', dnsName()),
+          kind: leaf('string', 'ClusterIssuer', 'Issuer kind.', { enum: ['ClusterIssuer', 'Issuer'] }),
+        }),
+      }),
+    }),
+    ...workloadKeys({ resources: 'cpu 250m, memory 512Mi, limit 1024Mi' }),
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The model
 
@@ -467,6 +534,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     airflow: image('airflow', 'apache/airflow', '3.3.2'),
     postgres: image('postgres', 'postgres', '17.11-bookworm'),
     redis: image('redis', 'redis', '7.4.11-bookworm'),
+    cornflow: image('Cornflow', 'baobabsoluciones/cornflow', 'release-v1.3.9'),
   }),
   imagePullSecrets: leaf('array', [], 'Secrets used to pull images, as `[{name: ...}]` (every pod, the test pod included).',
     { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', ...dnsName(false) } } } }),
@@ -560,6 +628,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     lastName: leaf('string', 'Admin', 'Last name.', { pattern: '^[\\p{L}\\p{N} ._-]+$', maxLength: 64 }),
   }),
   auth: authGroup(),
+  cornflow: cornflowGroup(),
   ingress: group('Ingress of the api-server (TLS only).', {
     enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).'),
     host: leaf('string', '', 'Public host name, e.g. airflow.example.com.', { pattern: `^$|${HOSTNAME}` }),

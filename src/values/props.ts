@@ -5,6 +5,7 @@ import { AirflowChartProps } from '../airflow-chart';
 import { WorkloadOptions } from '../components/workload';
 import { AirflowAuth, CustomRole, DagAccess, DagGrant, FabPermission, LdapDirectory, OidcProvider } from '../config/auth';
 import { CeleryBroker } from '../config/broker';
+import { Cornflow, CornflowAuth, CornflowDatabase } from '../config/cornflow';
 import { DagsSource } from '../config/dags';
 import { MetadataDatabase, SslMode } from '../config/database';
 import { Executor } from '../config/executor';
@@ -112,6 +113,73 @@ function customRoles(roles: any[]): CustomRole[] {
   }));
 }
 
+/** The directory of `auth.ldap` (Airflow's LDAP login, and Cornflow's). */
+function ldapDirectory(l: any): LdapDirectory {
+  return new LdapDirectory({
+    url: l.url,
+    startTls: l.startTls,
+    allowInsecureLdap: l.allowInsecureLdap,
+    caCertificate: secretRef(l.caCertificate),
+    bindDn: str(l.bindDn),
+    // The password belongs to bindDn (the schema requires both or neither).
+    bindPassword: l.bindDn ? secretRef(l.bindPassword) : undefined,
+    userBase: l.userBase,
+    usernameAttribute: l.usernameAttribute,
+    userObjectClass: l.userObjectClass,
+    emailAttribute: l.emailAttribute,
+    firstNameAttribute: l.firstNameAttribute,
+    lastNameAttribute: l.lastNameAttribute,
+    userGroupAttribute: l.userGroupAttribute,
+    groupBase: str(l.groupBase),
+    groupObjectClass: l.groupObjectClass,
+    groupMemberAttribute: l.groupMemberAttribute,
+    cidrs: l.cidrs,
+  });
+}
+
+/** `cornflow`: Cornflow's options (undefined when disabled). */
+function cornflow(v: any): Cornflow | undefined {
+  const c = v.cornflow;
+  if (!c.enabled) return undefined;
+  const d = c.database;
+  const ldap = c.auth.type === 'ldap';
+  const groups = c.auth.roleGroups;
+  const ing = c.ingress;
+  return Cornflow.enabled({
+    image: image(v.images.cornflow),
+    replicas: c.replicas,
+    workers: c.workers,
+    auth: ldap ? CornflowAuth.ldap({
+      directory: ldapDirectory(v.auth.ldap),
+      roleGroups: { admin: str(groups.admin), planner: str(groups.planner), viewer: str(groups.viewer), service: str(groups.service) },
+    }) : CornflowAuth.database(),
+    database: d.external ? CornflowDatabase.external({
+      host: d.host,
+      port: d.port,
+      database: d.database,
+      user: d.user,
+      password: requiredRef('cornflow.database.externalPassword', d.externalPassword),
+      sslMode: d.sslMode as SslMode,
+      caCertificate: secretRef(d.caCertificate),
+      cidrs: d.cidrs,
+    }) : CornflowDatabase.embedded({ password: secretRef(d.password) }),
+    adminUser: { username: c.adminUser.username, email: c.adminUser.email, password: secretRef(c.adminUser.password) },
+    serviceUser: { username: c.serviceUser.username, email: c.serviceUser.email, password: secretRef(c.serviceUser.password) },
+    airflowUser: v.auth.type === 'ldap' ? { username: c.airflowUser.username, password: secretRef(c.airflowUser.password) } : { password: secretRef(c.airflowUser.password) },
+    secretKey: secretRef(c.secretKey),
+    biSecretKey: secretRef(c.biSecretKey),
+    ingress: ing.enabled ? {
+      host: ing.host,
+      className: str(ing.className),
+      annotations: nonEmptyMap(ing.annotations),
+      tls: ing.tls.secretName
+        ? IngressTls.fromSecret(ing.tls.secretName)
+        : ing.tls.certManager.issuer ? IngressTls.certManager(ing.tls.certManager.issuer, ing.tls.certManager.kind as IssuerKind) : (undefined as any),
+    } : undefined,
+    ...workload('cornflow', c),
+  });
+}
+
 /** `auth`: the login mode with its settings; the values of the other modes are ignored. */
 function auth(a: any): AirflowAuth {
   const roles = customRoles(a.roles);
@@ -129,26 +197,7 @@ function auth(a: any): AirflowAuth {
       const l = a.ldap;
       return AirflowAuth.ldap({
         ...external,
-        directory: new LdapDirectory({
-          url: l.url,
-          startTls: l.startTls,
-          allowInsecureLdap: l.allowInsecureLdap,
-          caCertificate: secretRef(l.caCertificate),
-          bindDn: str(l.bindDn),
-          // The password belongs to bindDn (the schema requires both or neither).
-          bindPassword: l.bindDn ? secretRef(l.bindPassword) : undefined,
-          userBase: l.userBase,
-          usernameAttribute: l.usernameAttribute,
-          userObjectClass: l.userObjectClass,
-          emailAttribute: l.emailAttribute,
-          firstNameAttribute: l.firstNameAttribute,
-          lastNameAttribute: l.lastNameAttribute,
-          userGroupAttribute: l.userGroupAttribute,
-          groupBase: str(l.groupBase),
-          groupObjectClass: l.groupObjectClass,
-          groupMemberAttribute: l.groupMemberAttribute,
-          cidrs: l.cidrs,
-        }),
+        directory: ldapDirectory(l),
       });
     }
     case 'oidc': {
@@ -275,5 +324,6 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
     },
     security: { writableRootFilesystem: v.security.writableRootFilesystem },
     jobs: { ttlSecondsAfterFinished: v.jobs.ttlSecondsAfterFinished ?? undefined },
+    cornflow: cornflow(v),
   };
 }

@@ -75,6 +75,46 @@ function authRules(): Record<string, unknown>[] {
   ];
 }
 
+const CORNFLOW = whenValue('cornflow.enabled', true);
+const CORNFLOW_LDAP = [CORNFLOW, whenValue('cornflow.auth.type', 'ldap')];
+const CORNFLOW_EXTERNAL_DB = [CORNFLOW, whenValue('cornflow.database.external', true)];
+
+/** The `cornflow` rules (src/airflow-chart.ts and src/config/cornflow.ts throw for the same). */
+function cornflowRules(): Record<string, unknown>[] {
+  const otherGroupsEmpty = (role: string) => ['admin', 'planner', 'viewer', 'service'].filter((r) => r !== role)
+    .map((r) => at(`cornflow.auth.roleGroups.${r}`, empty));
+  return [
+    rule([CORNFLOW], 'auth.type', { enum: ['database', 'ldap'] },
+      'Cornflow logs in to Airflow\'s API with a user name and password: use auth.type database or ldap, or disable cornflow'),
+    rule([CORNFLOW, whenValue('postgres.enabled', false)], 'cornflow.database.external', { const: true },
+      'Cornflow\'s database is a second database on the embedded PostgreSQL, which postgres.enabled false turns off: set cornflow.database.external and its host'),
+    rule(CORNFLOW_EXTERNAL_DB, 'cornflow.database.host', nonEmpty, 'cornflow.database.external needs the server\'s host'),
+    rule(CORNFLOW_EXTERNAL_DB, 'cornflow.database.externalPassword.existingSecret', nonEmpty,
+      'cornflow.database.external needs the existing Secret holding the database user\'s password'),
+    rule([...CORNFLOW_EXTERNAL_DB, at('cornflow.database.sslMode', { enum: ['verify-ca', 'verify-full'] })], 'cornflow.database.caCertificate.existingSecret',
+      nonEmpty, 'sslMode verify-ca and verify-full check the server certificate: name the existing Secret holding the CA'),
+    rule([at('cornflow.database.sslMode', { enum: ['disable', 'require'] })], 'cornflow.database.caCertificate.existingSecret', empty,
+      'sslMode disable and require do not check the certificate: use verify-full with the CA, or remove the CA'),
+    // Cornflow's LDAP client: the directory of auth.ldap, always searched with the bind account, groups under groupBase.
+    rule(CORNFLOW_LDAP, 'auth.ldap.url', nonEmpty, 'cornflow.auth.type ldap uses the directory of auth.ldap: set auth.ldap.url (ldaps://)'),
+    rule([...CORNFLOW_LDAP, whenValue('auth.ldap.allowInsecureLdap', false)], 'auth.ldap.url', { pattern: '^ldaps://' },
+      'the Cornflow LDAP client does not do StartTLS (it would send passwords in clear text): use an ldaps:// url'),
+    rule(CORNFLOW_LDAP, 'auth.ldap.userBase', nonEmpty, 'cornflow.auth.type ldap needs auth.ldap.userBase'),
+    rule(CORNFLOW_LDAP, 'auth.ldap.bindDn', nonEmpty, 'Cornflow always searches the directory with a bind account: set auth.ldap.bindDn and bindPassword'),
+    rule(CORNFLOW_LDAP, 'auth.ldap.groupBase', nonEmpty, 'Cornflow finds a user\'s groups under auth.ldap.groupBase: set it'),
+    rule([...CORNFLOW_LDAP, ...otherGroupsEmpty('planner')], 'cornflow.auth.roleGroups.planner', nonEmpty,
+      'cornflow.auth.type ldap needs the group of at least one role in cornflow.auth.roleGroups (admin, planner, viewer, service): nobody could log in'),
+    rule(CORNFLOW_LDAP, 'cornflow.serviceUser.password.existingSecret', nonEmpty,
+      'with LDAP the service user is a directory account: name the existing Secret holding its password (and set cornflow.serviceUser.username)'),
+    rule([CORNFLOW, whenValue('auth.type', 'ldap')], 'cornflow.airflowUser.password.existingSecret', nonEmpty,
+      'with auth.type ldap, Cornflow\'s Airflow account is a directory account: set cornflow.airflowUser.username and the Secret of its password, and map its group to Cornflow in auth.roleMapping'),
+    // Its Ingress needs a host and a TLS source.
+    rule([CORNFLOW, whenValue('cornflow.ingress.enabled', true)], 'cornflow.ingress.host', nonEmpty, 'cornflow.ingress.enabled needs the public host name'),
+    rule([CORNFLOW, whenValue('cornflow.ingress.enabled', true), at('cornflow.ingress.tls.certManager.issuer', empty)], 'cornflow.ingress.tls.secretName', nonEmpty,
+      'cornflow.ingress.enabled needs TLS: an existing Secret here, or cornflow.ingress.tls.certManager.issuer (plain HTTP is not served)'),
+  ];
+}
+
 const EXTERNAL_DATABASE = whenValue('postgres.enabled', false);
 const EXTERNAL_REDIS = [whenValue('redis.enabled', false), whenValue('executor', 'CeleryExecutor')];
 
@@ -141,7 +181,7 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
       global: { type: 'object', description: 'Helm global values (unused by this chart).', default: {} },
     },
     // Login: what each mode needs, and the LDAP transport rules (src/config/auth.ts throws for the same).
-    allOf: [...RULES, ...authRules()],
+    allOf: [...RULES, ...authRules(), ...cornflowRules()],
     // The Kubernetes definitions the values refer to (`$ref: '#/definitions/io.k8s.api.core.v1.Affinity'`, ...), and
     // the shapes of Airflow settings the config schema shares.
     definitions: { ...k8sDefinitions(root), ...SCHEMA_DEFINITIONS },

@@ -26,13 +26,16 @@ export function allOptionalOn(values: unknown): { values: unknown; flipped: stri
 
 /**
  * The chart's "every optional component on" values: {@link allOptionalOn} of its values.yaml, plus what an enabled
- * Ingress requires (values.schema.json refuses it without a host and a TLS source).
+ * Ingress (Airflow's and Cornflow's) requires (values.schema.json refuses it without a host and a TLS source).
  */
 export function chartAllOnValues(valuesYaml: unknown): { values: any; flipped: string[] } {
   const { values, flipped } = allOptionalOn(valuesYaml);
-  const ingress = (values as any).ingress;
-  if (ingress?.enabled) {
-    Object.assign(ingress, { host: 'airflow.example.com', tls: { ...ingress.tls, certManager: { ...ingress.tls?.certManager, issuer: 'letsencrypt' } } });
-  }
+  const withTls = (ingress: any, host: string) => {
+    if (ingress?.enabled) {
+      Object.assign(ingress, { host, tls: { ...ingress.tls, certManager: { ...ingress.tls?.certManager, issuer: 'letsencrypt' } } });
+    }
+  };
+  withTls((values as any).ingress, 'airflow.example.com');
+  withTls((values as any).cornflow?.ingress, 'cornflow.example.com');
   return { values, flipped };
 }

@@ -22,7 +22,7 @@ function synthValues(values: Values, release = 'airflow', namespace = 'airflow')
   return Testing.synth(new AirflowChart(Testing.app(), release, props)) as Manifest[];
 }
 
-const EXAMPLE_NAMESPACES: Record<string, string> = { default: 'airflow', minimal: 'airflow-minimal', production: 'airflow-prod' };
+const EXAMPLE_NAMESPACES: Record<string, string> = { default: 'airflow', minimal: 'airflow-minimal', production: 'airflow-prod', cornflow: 'optimization' };
 
 /** Every optional component and relaxation toggled away from its default, and the knobs every component has. */
 const TOGGLES: Record<string, Values> = {

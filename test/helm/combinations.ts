@@ -23,15 +23,22 @@ export const FACTORS = {
   triggererReplicas: [1, 2],
   workerReplicas: [1, 4],
   flowerReplicas: [1, 2],
+  cornflow: ['off', 'database', 'ldap', 'external'],
 } as const;
 
 export type Factor = keyof typeof FACTORS;
 export type Row = { [F in Factor]: (typeof FACTORS)[F][number] };
 const NAMES = Object.keys(FACTORS) as Factor[];
 
-/** Whether a combination of levels can be configured (Flower monitors Celery workers). */
+/**
+ * Whether a combination of levels can be configured: Flower monitors Celery workers; Cornflow logs in to Airflow
+ * with a password (not with OIDC), and with an external Airflow database it has no embedded PostgreSQL to share.
+ */
 export function possible(row: Partial<Row>): boolean {
-  return !(row.flower === 'on' && row.executor !== undefined && row.executor !== 'CeleryExecutor');
+  const cornflow = row.cornflow !== undefined && row.cornflow !== 'off';
+  return !(row.flower === 'on' && row.executor !== undefined && row.executor !== 'CeleryExecutor')
+    && !(cornflow && row.auth === 'oidc')
+    && !(row.database === 'external' && row.cornflow !== undefined && row.cornflow !== 'off' && row.cornflow !== 'external');
 }
 
 /** A seeded PRNG (mulberry32): the same seed, the same sample. */
@@ -149,6 +156,22 @@ export function valuesOf(row: Row): Values {
       },
     });
   }
+  if (row.cornflow !== 'off') {
+    add({ cornflow: { enabled: true } });
+    if (row.cornflow === 'external') {
+      add({ cornflow: { database: { external: true, host: 'cf-db.example.org', externalPassword: { existingSecret: 'cf-db' }, caCertificate: { existingSecret: 'cf-db-ca' } } } });
+    }
+    if (row.cornflow === 'ldap') {
+      add({
+        auth: { ldap: { url: 'ldaps://ldap.example.org', userBase: 'ou=people,dc=example,dc=org', bindDn: 'cn=airflow,dc=example,dc=org', bindPassword: { existingSecret: 'ldap-bind' }, groupBase: 'ou=groups,dc=example,dc=org' } },
+        cornflow: { auth: { type: 'ldap', roleGroups: { planner: 'planners', service: 'cornflow' } }, serviceUser: { username: 'cf-service', password: { existingSecret: 'cf-service' } } },
+      });
+    }
+    if (row.auth === 'ldap') {
+      add({ auth: { roleMapping: { 'cn=cornflow,ou=groups,dc=example,dc=org': ['Cornflow'] } }, cornflow: { airflowUser: { username: 'cf-airflow', password: { existingSecret: 'cf-airflow' } } } });
+    }
+    if (row.ingress !== 'off') add({ cornflow: { ingress: { enabled: true, host: 'cornflow.example.org', tls: { secretName: 'cf-tls' } } } });
+  }
   if (row.ingress === 'secret') add({ ingress: { enabled: true, host: 'airflow.example.org', className: 'nginx', tls: { secretName: 'my-tls' } } });
   if (row.ingress === 'certManager') add({ ingress: { enabled: true, host: 'airflow.example.org', tls: { certManager: { issuer: 'letsencrypt' } } } });
   if (row.networkPolicy === 'off') add({ networkPolicy: { enabled: false } });
@@ -172,7 +195,8 @@ export function randomValues(rnd: () => number): { row: Row; values: Values } {
   const add = (x: Values) => { v = mergeValues(v, x); };
   const maybe = (p: number, x: () => Values) => { if (rnd() < p) add(x()); };
   const celery = row.executor === 'CeleryExecutor';
-  const components = ['apiServer', 'scheduler', 'dagProcessor', 'triggerer', 'postgres', 'redis', ...(celery ? ['workers'] : []), ...(row.flower === 'on' && celery ? ['flower'] : [])];
+  const components = ['apiServer', 'scheduler', 'dagProcessor', 'triggerer', 'postgres', 'redis', ...(celery ? ['workers'] : []), ...(row.flower === 'on' && celery ? ['flower'] : []),
+    ...(row.cornflow !== 'off' ? ['cornflow'] : [])];
   for (const c of components) {
     maybe(0.3, () => ({ [c]: { podLabels: { team: pick(rnd, ['data', 'ml']) }, podAnnotations: { 'example.org/owner': 'x' } } }));
     maybe(0.2, () => ({ [c]: { nodeSelector: { pool: c.toLowerCase() }, tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] } }));
@@ -210,12 +234,15 @@ export function randomValues(rnd: () => number): { row: Row; values: Values } {
   if (celery && row.redis === 'external') {
     maybe(0.4, () => pick(rnd, [{ externalRedis: { tls: false, port: 6380, databaseIndex: 3 } }, { externalRedis: { caCertificate: { existingSecret: 'redis-ca' }, cidrs: ['10.2.0.0/16'] } }]));
   }
-  if (row.auth === 'ldap') {
+  // Cornflow's LDAP client needs ldaps:// and a bind DN, which these draws take away.
+  if (row.auth === 'ldap' && row.cornflow !== 'ldap') {
     maybe(0.5, () => pick(rnd, [
       { auth: { ldap: { url: 'ldap://ldap.example.org:1389', startTls: true, caCertificate: { existingSecret: 'ldap-ca' }, groupBase: 'ou=groups,dc=example,dc=org' } } },
       { auth: { defaultRole: 'Viewer', syncRolesAtLogin: false, ldap: { bindDn: '', bindPassword: { existingSecret: '' }, usernameAttribute: 'sAMAccountName' } } },
     ]));
   }
+  if (row.cornflow !== 'off') maybe(0.4, () => ({ cornflow: { replicas: pick(rnd, [1, 3]), workers: 4 } }));
+  if (row.cornflow === 'external') maybe(0.5, () => ({ cornflow: { database: { sslMode: 'require', port: 6432, caCertificate: { existingSecret: '' }, cidrs: ['10.3.0.0/16'] } } }));
   if (row.auth === 'oidc') {
     maybe(0.6, () => pick(rnd, [
       { auth: { oidc: { provider: 'azureEntraId', azureEntraId: { tenantId: 'contoso.onmicrosoft.com' } } } },

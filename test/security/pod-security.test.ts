@@ -9,7 +9,8 @@ const label = (p: { variant: string; owner: string }) => `${p.variant} ${p.owner
 
 /** Real identity of each component's image. */
 function identityOf(component: string) {
-  if (component === 'postgres') return ImageIdentity.POSTGRES;
+  if (component === 'postgres' || component === 'cornflow-db') return ImageIdentity.POSTGRES;
+  if (component === 'cornflow' || component === 'cornflow-init') return ImageIdentity.CORNFLOW;
   if (component === 'redis') return ImageIdentity.REDIS;
   return ImageIdentity.AIRFLOW;
 }
@@ -20,6 +21,7 @@ describe('every pod of every example and variant', () => {
     expect(new Set(pods.map((p) => p.component))).toEqual(new Set([
       'api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'flower', 'postgres', 'redis',
       'migrate', 'create-user', 'secrets', 'task', 'sync-roles',
+      'cornflow', 'cornflow-init', 'cornflow-db', 'cornflow-role', 'cornflow-user',
     ]));
   });
 
@@ -36,7 +38,7 @@ describe('every pod of every example and variant', () => {
   });
 
   test.each(pods.map((p) => [label(p), p] as const))('%s: service-account token only where the API is used', (_, p) => {
-    const usesApi = p.component === 'secrets' || (p.component === 'scheduler' && p.variant === 'variant:kubernetes-executor');
+    const usesApi = p.component === 'secrets' || (p.component === 'scheduler' && /kubernetes/.test(p.variant));
     expect(p.spec.automountServiceAccountToken).toBe(usesApi);
     expect(p.spec.serviceAccountName).toMatch(/^airflow-[a-z-]+$/);
   });
@@ -82,15 +84,15 @@ describe('every pod of every example and variant', () => {
     expect(argv).not.toMatch(/--password[ =]/);
   });
 
-  test('Airflow processes have a writable log folder; Postgres writes only its data, socket, tmp and shm', () => {
+  test('Airflow processes have a writable log folder; Postgres writes only its data, socket, tmp and shm; Cornflow only tmp', () => {
     for (const c of containers) {
       const paths = (c.container.volumeMounts ?? []).filter((m: any) => !m.readOnly).map((m: any) => m.mountPath).sort();
       if (c.component === 'postgres') {
         expect(paths).toEqual(['/dev/shm', '/tmp', '/var/lib/postgresql/data', '/var/run/postgresql']);
       } else if (c.component === 'redis') {
         expect(paths).toEqual(['/data', '/run/redis', '/tmp']);
-      } else if (c.component === 'secrets') {
-        expect(paths).toEqual(['/tmp']);
+      } else if (['secrets', 'cornflow', 'cornflow-init', 'cornflow-db'].includes(c.component)) {
+        expect([c.component, paths]).toEqual([c.component, ['/tmp']]);
       } else {
         expect(paths).toEqual(['/opt/airflow/logs', '/tmp']);
       }

@@ -18,6 +18,75 @@
 {{- if eq .Values.executor "CeleryExecutor" }}true{{ end }}
 {{- end }}
 
+{{- /* Cornflow runs next to Airflow (cornflow.enabled). */ -}}
+{{- define "airflow.cornflow" -}}
+{{- if .Values.cornflow.enabled }}true{{ end }}
+{{- end }}
+
+{{- /* The release generates the Cornflow admin's password (database login, no Secret named). */ -}}
+{{- define "airflow.cornflowAdminGenerated" -}}
+{{- if not (include "airflow.cornflowLdap" .) }}
+{{- if not .Values.cornflow.adminUser.password.existingSecret }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{- /* The release generates the password of Cornflow's Airflow user (database login, no Secret named). */ -}}
+{{- define "airflow.cornflowAirflowGenerated" -}}
+{{- if and (eq .Values.auth.type "database") (not .Values.cornflow.airflowUser.password.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{- /* The release creates Cornflow's Airflow user (database login; with LDAP it is a directory account). */ -}}
+{{- define "airflow.cornflowAirflowUser" -}}
+{{- if and (include "airflow.cornflow" .) (eq .Values.auth.type "database") }}true{{ end }}
+{{- end }}
+
+{{- /* Cornflow's external database CA certificate is mounted (cornflow.database.caCertificate). */ -}}
+{{- define "airflow.cornflowDatabaseCa" -}}
+{{- if include "airflow.cornflowExternalDatabase" . }}
+{{- if .Values.cornflow.database.caCertificate.existingSecret }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{- /* The release generates the password of Cornflow's database user. */ -}}
+{{- define "airflow.cornflowDatabaseSecretGenerated" -}}
+{{- if include "airflow.cornflowEmbeddedDatabase" . }}
+{{- if not .Values.cornflow.database.password.existingSecret }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{- /* Cornflow's database is a second database on the embedded PostgreSQL. */ -}}
+{{- define "airflow.cornflowEmbeddedDatabase" -}}
+{{- if and (include "airflow.cornflow" .) (not (include "airflow.cornflowExternalDatabase" .)) }}true{{ end }}
+{{- end }}
+
+{{- /* Cornflow runs, its database on an external server (cornflow.database.external). */ -}}
+{{- define "airflow.cornflowExternalDatabase" -}}
+{{- if and .Values.cornflow.enabled .Values.cornflow.database.external }}true{{ end }}
+{{- end }}
+
+{{- /* People log in to Cornflow against the LDAP directory of auth.ldap. */ -}}
+{{- define "airflow.cornflowLdap" -}}
+{{- if eq .Values.cornflow.auth.type "ldap" }}true{{ end }}
+{{- end }}
+
+{{- /* The release generates Cornflow's keys or passwords (some of them). */ -}}
+{{- define "airflow.cornflowSecretGenerated" -}}
+{{- if include "airflow.cornflow" . }}
+{{- if not .Values.cornflow.secretKey.existingSecret }}true{{ end }}
+{{- if not .Values.cornflow.biSecretKey.existingSecret }}true{{ end }}
+{{- if include "airflow.cornflowAdminGenerated" . }}true{{ end }}
+{{- if include "airflow.cornflowServiceGenerated" . }}true{{ end }}
+{{- if include "airflow.cornflowAirflowGenerated" . }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{- /* The release generates the Cornflow service user's password (database login, no Secret named). */ -}}
+{{- define "airflow.cornflowServiceGenerated" -}}
+{{- if not (include "airflow.cornflowLdap" .) }}
+{{- if not .Values.cornflow.serviceUser.password.existingSecret }}true{{ end }}
+{{- end }}
+{{- end }}
+
 {{- /* DAGs come from a PersistentVolumeClaim (dags.persistentVolumeClaim), mounted read-only. */ -}}
 {{- define "airflow.dagsFromClaim" -}}
 {{- if .Values.dags.persistentVolumeClaim }}true{{ end }}
@@ -107,4 +176,6 @@
 {{- if include "airflow.redisSecretGenerated" . }}true{{ end }}
 {{- if include "airflow.flowerSecretGenerated" . }}true{{ end }}
 {{- if include "airflow.adminSecretGenerated" . }}true{{ end }}
+{{- if include "airflow.cornflowSecretGenerated" . }}true{{ end }}
+{{- if include "airflow.cornflowDatabaseSecretGenerated" . }}true{{ end }}
 {{- end }}

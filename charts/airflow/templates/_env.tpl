@@ -32,6 +32,54 @@ redis://:$(AIRFLOW_REDIS_PASSWORD)@{{ .host }}:{{ .port | int64 }}/{{ .databaseI
 {{- end -}}
 {{- end }}
 
+{{- /* The Secret holding its admin password: cornflow.adminUser.password.existingSecret, or <release>-cornflow generated in the cluster. */ -}}
+{{- define "airflow.cornflowAdminSecret" -}}
+{{ .Values.cornflow.adminUser.password.existingSecret | default (printf "%s-cornflow" .Release.Name) }}
+{{- end }}
+
+{{- /* The Secret holding its Airflow password: cornflow.airflowUser.password.existingSecret, or <release>-cornflow generated in the cluster. */ -}}
+{{- define "airflow.cornflowAirflowSecret" -}}
+{{ .Values.cornflow.airflowUser.password.existingSecret | default (printf "%s-cornflow" .Release.Name) }}
+{{- end }}
+
+{{- /* The Secret holding Cornflow's BI key: cornflow.biSecretKey.existingSecret, or <release>-cornflow generated in the cluster. */ -}}
+{{- define "airflow.cornflowBiSecretKeySecret" -}}
+{{ .Values.cornflow.biSecretKey.existingSecret | default (printf "%s-cornflow" .Release.Name) }}
+{{- end }}
+
+{{- /* The Secret holding Cornflow's DB password. */ -}}
+{{- define "airflow.cornflowDatabaseSecret" -}}
+{{- if not (include "airflow.cornflowExternalDatabase" .) -}}
+{{ include "airflow.cornflowOwnDatabaseSecret" . }}
+{{- else -}}
+{{ .Values.cornflow.database.externalPassword.existingSecret }}
+{{- end -}}
+{{- end }}
+
+{{- /* The key of Cornflow's DB password in its Secret. */ -}}
+{{- define "airflow.cornflowDatabaseSecretKey" -}}
+{{- if not (include "airflow.cornflowExternalDatabase" .) -}}
+{{ .Values.cornflow.database.password.key }}
+{{- else -}}
+{{ .Values.cornflow.database.externalPassword.key }}
+{{- end -}}
+{{- end }}
+
+{{- /* The Secret holding Cornflow's DB password: cornflow.database.password.existingSecret, or <release>-cornflow-db generated in the cluster. */ -}}
+{{- define "airflow.cornflowOwnDatabaseSecret" -}}
+{{ .Values.cornflow.database.password.existingSecret | default (printf "%s-cornflow-db" .Release.Name) }}
+{{- end }}
+
+{{- /* The Secret holding Cornflow's token key: cornflow.secretKey.existingSecret, or <release>-cornflow generated in the cluster. */ -}}
+{{- define "airflow.cornflowSecretKeySecret" -}}
+{{ .Values.cornflow.secretKey.existingSecret | default (printf "%s-cornflow" .Release.Name) }}
+{{- end }}
+
+{{- /* The Secret holding its service password: cornflow.serviceUser.password.existingSecret, or <release>-cornflow generated in the cluster. */ -}}
+{{- define "airflow.cornflowServiceSecret" -}}
+{{ .Values.cornflow.serviceUser.password.existingSecret | default (printf "%s-cornflow" .Release.Name) }}
+{{- end }}
+
 {{- /* The Secret holding the metadata database password. */ -}}
 {{- define "airflow.databasePasswordSecret" -}}
 {{- if include "airflow.embeddedPostgres" . -}}
@@ -92,6 +140,17 @@ postgresql+psycopg2://{{ .Values.externalDatabase.user }}@{{ .Values.externalDat
   value: {{ include "airflow.brokerUrl" . | quote }}
 - name: AIRFLOW__CELERY__RESULT_BACKEND
   value: {{ include "airflow.resultBackendUrl" . | quote }}
+{{- end }}
+
+{{- /* The cf_uri connection to Cornflow (its service user) for the processes that run tasks. */ -}}
+{{- define "airflow.env.cornflow" -}}
+- name: CORNFLOW_SERVICE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "airflow.cornflowServiceSecret" . | quote }}
+      key: {{ .Values.cornflow.serviceUser.password.key | quote }}
+- name: AIRFLOW_CONN_CF_URI
+  value: {{ printf "cornflow://%s:$(CORNFLOW_SERVICE_PASSWORD)@%s-cornflow:5000" .Values.cornflow.serviceUser.username .Release.Name | quote }}
 {{- end }}
 
 {{- /* The metadata database: the connection URL, and the password (PGPASSWORD) from its Secret. */ -}}

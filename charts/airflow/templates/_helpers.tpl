@@ -56,6 +56,118 @@ seccompProfile:
   type: RuntimeDefault
 {{- end }}
 
+{{- /* Cornflow's settings: its database (password in PGPASSWORD), token keys, login, and how it reaches Airflow's API. */ -}}
+{{- define "airflow.cornflow.env" -}}
+- name: FLASK_ENV
+  value: production
+- name: FLASK_APP
+  value: cornflow.app
+- name: PYTHONDONTWRITEBYTECODE
+  value: "1"
+- name: HOME
+  value: /tmp
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "airflow.cornflowDatabaseSecret" . | quote }}
+      key: {{ include "airflow.cornflowDatabaseSecretKey" . | quote }}
+- name: DATABASE_URL
+  value: {{ include "airflow.cornflowDatabaseUrl" . | quote }}
+- name: SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "airflow.cornflowSecretKeySecret" . | quote }}
+      key: {{ .Values.cornflow.secretKey.key | quote }}
+- name: SECRET_BI_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "airflow.cornflowBiSecretKeySecret" . | quote }}
+      key: {{ .Values.cornflow.biSecretKey.key | quote }}
+- name: AUTH_TYPE
+  {{- if include "airflow.cornflowLdap" . }}
+  value: "2"
+  {{- else }}
+  value: "1"
+  {{- end }}
+- name: SIGNUP_ACTIVATED
+  value: "0"
+- name: CORS_ORIGINS
+  value: {{ include "airflow.cornflowOrigin" . | quote }}
+- name: CORNFLOW_SERVICE_USER
+  value: {{ .Values.cornflow.serviceUser.username | quote }}
+- name: AIRFLOW_URL
+  value: {{ printf "http://%s-api-server:8080" .Release.Name | quote }}
+- name: AIRFLOW_USER
+  value: {{ .Values.cornflow.airflowUser.username | quote }}
+- name: AIRFLOW_PWD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "airflow.cornflowAirflowSecret" . | quote }}
+      key: {{ .Values.cornflow.airflowUser.password.key | quote }}
+{{- if include "airflow.cornflowLdap" . }}
+{{- include "airflow.cornflow.ldap.env" . | nindent 0 }}
+{{- end }}
+{{- if include "airflow.cornflowLdap" . }}
+- name: LDAP_BIND_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.auth.ldap.bindPassword.existingSecret | quote }}
+      key: {{ .Values.auth.ldap.bindPassword.key | quote }}
+{{- end }}
+{{- end }}
+
+{{- /* Cornflow's LDAP login: the directory (shared with Airflow's auth.ldap) and the group of each Cornflow role. */ -}}
+{{- define "airflow.cornflow.ldap.env" -}}
+- name: LDAP_HOST
+  value: {{ .Values.auth.ldap.url | quote }}
+- name: LDAP_BIND_DN
+  value: {{ .Values.auth.ldap.bindDn | quote }}
+- name: LDAP_USER_BASE
+  value: {{ .Values.auth.ldap.userBase | quote }}
+- name: LDAP_SERVICE_BASE
+  value: {{ .Values.auth.ldap.userBase | quote }}
+- name: LDAP_USERNAME_ATTRIBUTE
+  value: {{ .Values.auth.ldap.usernameAttribute | quote }}
+- name: LDAP_USER_OBJECT_CLASS
+  value: {{ .Values.auth.ldap.userObjectClass | quote }}
+- name: LDAP_EMAIL_ATTRIBUTE
+  value: {{ .Values.auth.ldap.emailAttribute | quote }}
+- name: LDAP_GROUP_BASE
+  value: {{ .Values.auth.ldap.groupBase | quote }}
+- name: LDAP_GROUP_OBJECT_CLASS
+  value: {{ .Values.auth.ldap.groupObjectClass | quote }}
+- name: LDAP_GROUP_ATTRIBUTE
+  value: cn
+- name: LDAP_GROUP_TO_ROLE_ADMIN
+  value: {{ .Values.cornflow.auth.roleGroups.admin | quote }}
+- name: LDAP_GROUP_TO_ROLE_PLANNER
+  value: {{ .Values.cornflow.auth.roleGroups.planner | quote }}
+- name: LDAP_GROUP_TO_ROLE_VIEWER
+  value: {{ .Values.cornflow.auth.roleGroups.viewer | quote }}
+- name: LDAP_GROUP_TO_ROLE_SERVICE
+  value: {{ .Values.cornflow.auth.roleGroups.service | quote }}
+{{- end }}
+
+{{- /* The SQLAlchemy URL of Cornflow's database, without the password (PGPASSWORD holds it). */ -}}
+{{- define "airflow.cornflowDatabaseUrl" -}}
+{{- if include "airflow.cornflowExternalDatabase" . -}}
+postgresql://{{ .Values.cornflow.database.user }}@{{ .Values.cornflow.database.host }}:{{ .Values.cornflow.database.port | int64 -}}
+/{{ .Values.cornflow.database.database }}?sslmode={{ .Values.cornflow.database.sslMode -}}
+{{ if include "airflow.cornflowDatabaseCa" . }}&sslrootcert=/run/secrets/cornflow-db-ca/{{ .Values.cornflow.database.caCertificate.key -}}
+{{ end }}
+{{- else -}}
+postgresql://cornflow@{{ .Release.Name }}-postgres:5432/cornflow?sslmode=disable
+{{- end -}}
+{{- end }}
+
+{{- /* Cornflow's only CORS origin: https://<cornflow.ingress.host>, or none without its Ingress. */ -}}
+{{- define "airflow.cornflowOrigin" -}}
+{{- if .Values.cornflow.ingress.enabled -}}
+https://{{ .Values.cornflow.ingress.host }}
+{{- else -}}
+{{- end -}}
+{{- end }}
+
 {{- /* Labels that select every pod of the release. */ -}}
 {{- define "airflow.instanceLabels" -}}
 app.kubernetes.io/name: airflow
