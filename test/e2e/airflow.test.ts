@@ -10,7 +10,7 @@ import { writeFileSync } from 'fs';
 import { join, posix } from 'path';
 import { helmTemplate } from '../helm/helm';
 import { Manifest } from '../util';
-import { IMAGE_AIRFLOW_HOME, Release, RunningContainer } from './release';
+import { IMAGE_AIRFLOW_HOME, Release } from './release';
 import { E2eTools, e2eTools } from './sandbox';
 
 const DAG_ID = 'e2e_smoke';

@@ -352,7 +352,13 @@ export class Release {
       mounts.push({ source: this.tools.venv, target: this.tools.venv, readOnly: true, owned: false });
       mounts.push({ source: this.tools.pythonHome, target: this.tools.pythonHome, readOnly: true, owned: false });
     }
-    mounts.push({ source: this.hostsFile, target: '/etc/hosts', readOnly: true, owned: false });
+    // The kubelet's /etc/hosts of the pod: its own name at its IP (127.0.0.1 here), then the Services' names.
+    const hosts = this.path('pods', podName, 'hosts');
+    if (!existsSync(hosts)) {
+      mkdirSync(this.path('pods', podName), { recursive: true });
+      writeFileSync(hosts, `${readFileSync(this.hostsFile, 'utf-8')}127.0.0.1\t${podName}\n`, { mode: 0o644 });
+    }
+    mounts.push({ source: hosts, target: '/etc/hosts', readOnly: true, owned: false });
     mounts.push({ source: this.passwdFile, target: '/etc/passwd', readOnly: true, owned: false });
     mounts.push({ source: this.groupFile, target: '/etc/group', readOnly: true, owned: false });
     for (const vm of c.volumeMounts ?? []) {

@@ -217,8 +217,12 @@ export class Sandbox {
   /** Runs `argv` inside this sandbox (kubectl exec / an exec probe); resolves to the exit status and output. */
   public async exec(argv: string[], timeoutSeconds: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
     const pid = await this.childPid;
-    const p = spawn(this.tools.nsenter, ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', `-w${this.spec.workingDir}`, '--fork', '--',
-      ...setprivArgs(this.spec, this.tools.setpriv), ...argv], { env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // bwrap reports its child before the mounts are in place: wait for the working directory inside.
+    for (let i = 0; i < 100 && !existsSync(`/proc/${pid}/root${this.spec.workingDir}`); i++) await new Promise((r) => setTimeout(r, 100));
+    // nsenter forks after entering the PID namespace; env --chdir: the container's working directory, inside.
+    const p = spawn(this.tools.nsenter, ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '--',
+      ...setprivArgs(this.spec, this.tools.setpriv), '/usr/bin/env', `--chdir=${this.spec.workingDir}`, '--', ...argv],
+    { env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     p.stdout!.on('data', (d) => { output += d; });
     p.stderr!.on('data', (d) => { output += d; });
