@@ -156,7 +156,8 @@ export function layoutArgs(mounts: Mount[]): string[] {
       else if (st.isDirectory() || st.isFile()) args.push('--ro-bind', p, p);
       // sockets, fifos and devices of the host are left out
     }
-    if (dir === '/') args.push('--dev', '/dev', '--proc', '/proc', '--perms', '0755', '--dir', '/tmp');
+    // /dev/shm: the runtime's own tmpfs (1777) in every container, read-only root or not (a volume may replace it).
+    if (dir === '/') args.push('--dev', '/dev', '--perms', '01777', '--tmpfs', '/dev/shm', '--proc', '/proc', '--perms', '0755', '--dir', '/tmp');
   }
   for (const d of [...new Set(mkdirs)].sort((a, b) => a.split('/').length - b.split('/').length)) args.push('--perms', '0755', '--dir', d);
   for (const m of sorted) args.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
