@@ -146,6 +146,12 @@ async function runVariant(name: string, values: object, executor: 'CeleryExecuto
     const mountedThere = objects.some((o) => o.spec?.template?.spec?.containers?.some((c: any) => (c.volumeMounts ?? []).some((m: any) => dagsFolder.startsWith(m.mountPath))));
     expect(mountedThere).toBe(false); // default values: DAGs baked into the image
 
+    // The DAG is baked into the image: in the image's dags folder (the host directory behind the read-only
+    // /opt/airflow of the pods) before the pods start. (Added later, it would wait for the dag-processor's bundle
+    // refresh, [dag_processor] refresh_interval, 5 minutes by default.)
+    const dagFile = join(release.imageHome, posix.relative(IMAGE_AIRFLOW_HOME, dagsFolder), `${DAG_ID}.py`);
+    writeFileSync(dagFile, DAG, { mode: 0o644 });
+
     const workloads = [...release.workloads('StatefulSet'), ...release.workloads('Deployment')];
     const component = (w: Manifest) => w.spec.template.metadata?.labels?.['app.kubernetes.io/component'] ?? w.metadata.name;
     const stores = workloads.filter((w) => ['postgres', 'redis'].includes(component(w)));
@@ -175,9 +181,7 @@ async function runVariant(name: string, values: object, executor: 'CeleryExecuto
     const api = new Api(`http://127.0.0.1:${apiPort}`);
     await api.login(admin.username, admin.password);
 
-    // 4. The DAG, in the image's dags folder (the host directory behind the read-only /opt/airflow of the pods).
-    const dagFile = join(release.imageHome, posix.relative(IMAGE_AIRFLOW_HOME, dagsFolder), `${DAG_ID}.py`);
-    writeFileSync(dagFile, DAG, { mode: 0o644 });
+    // 4. The dag-processor parses the DAG.
     await until('the dag-processor to parse the DAG', 600, async () => ((await api.call('GET', `/api/v2/dags/${DAG_ID}`)).status === 200 ? true : undefined), release);
     mark('DAG parsed');
     await api.ok('PATCH', `/api/v2/dags/${DAG_ID}`, { is_paused: false });
