@@ -474,6 +474,7 @@ export class Release {
         if (r.ok) {
           stat.passes++; streak = 0; successes++;
           if (successes >= (p.successThreshold ?? 1)) onPass?.();
+          if (until?.()) break;
         } else {
           stat.failures++; streak++; successes = 0; stat.lastOutput = r.output.slice(-2000);
           stat.worstStreak = Math.max(stat.worstStreak, streak);
