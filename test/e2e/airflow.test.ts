@@ -161,7 +161,7 @@ async function runVariant(name: string, values: object, executor: 'CeleryExecuto
     // 1. The data stores, as the pods the chart declares.
     const storeContainers = (await Promise.all(stores.map((w) => release.runPod(w)))).flat();
     await release.waitReady(storeContainers, 300);
-    mark('postgres/redis ready');
+    mark(executor === 'CeleryExecutor' ? 'postgres + redis ready' : 'postgres ready');
 
     // 2. The Jobs (the secrets Job needs a Kubernetes API: its Secrets are generated above from its arguments) and
     // every other workload, at once, as `helm install` creates them; init containers wait for the migrations.
