@@ -54,9 +54,10 @@ const project = new typescript.TypeScriptProject({
     passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      // The slower tiers have their own tasks: `npm run test:integration` (real Airflow, PostgreSQL, slapd) and
-      // `npm run test:cluster` (a real control plane, test/cluster/jest.config.json).
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/'],
+      // The slower tiers have their own tasks: `npm run test:integration` (real Airflow, PostgreSQL, slapd),
+      // `npm run test:cluster` (a real control plane, test/cluster/jest.config.json) and `npm run test:e2e` (the
+      // rendered chart run as sandboxed processes, test/e2e/jest.config.json).
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/'],
       collectCoverage: false,
       maxWorkers: 2,
     },
@@ -105,6 +106,16 @@ project.addTask('test:cluster', {
   description: 'Install, upgrade and uninstall the chart and the examples on a real Kubernetes API server (Pod Security restricted)',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
   steps: [{ exec: 'jest --ci --runInBand --config test/cluster/jest.config.json', receiveArgs: true }],
+});
+
+// `npm run test:e2e` (tier 2): the chart rendered with `helm template` (CeleryExecutor with Flower, then LocalExecutor)
+// and run as processes: every pod in a bubblewrap sandbox with its command, env, volumes, read-only root, UID/GID and
+// probes; PostgreSQL and Redis from Debian's binaries; a DAG run through the REST API on the worker (or scheduler) and
+// the triggerer. Installs what it needs with .ci/tools/e2e-stack.sh; runs as root. Not part of `npm test`.
+project.addTask('test:e2e', {
+  description: 'Run the rendered chart as sandboxed processes (bubblewrap) and a DAG through it, Celery and LocalExecutor',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ exec: 'jest --ci --runInBand --config test/e2e/jest.config.json', receiveArgs: true }],
 });
 
 // `npm run bench` (issue 5): speed and memory of synthesis and chart rendering -> test/bench/results.json + README.
