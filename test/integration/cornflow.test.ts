@@ -276,10 +276,10 @@ describe('Cornflow with database login', () => {
     const users = () => cornflowSql("SELECT u.username || ':' || string_agg(r.role_id::text, ',') FROM users u JOIN user_role r ON r.user_id = u.id GROUP BY u.username ORDER BY 1");
     const first = users();
     expect(first.split('\n')).toEqual(['cornflow_admin:3', 'service_user:4']);
-    expect(cornflowSql('SELECT id FROM deployed_dags ORDER BY id')).toBe(SOLVER);
+    expect(cornflowSql('SELECT id FROM deployed_workflows ORDER BY id')).toBe(SOLVER);
     runInit('job cornflow-init (again)');
     expect(users()).toBe(first);
-    expect(cornflowSql('SELECT count(*) FROM deployed_dags')).toBe('1');
+    expect(cornflowSql('SELECT count(*) FROM deployed_workflows')).toBe('1');
     // The generated passwords work, Cornflow's documented defaults do not.
     await startCornflow('cornflow', cornflowEnv);
     expect((await cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: SECRETS['airflow-cornflow/admin-password'] })).status).toBe(200);
@@ -319,12 +319,13 @@ describe('Cornflow with database login', () => {
     expect(inst.status).toBe(201);
     const ex = await cornflowApi('POST', '/execution/', tok, { name: 'sum', schema: SOLVER, instance_id: inst.json.id, config: {} });
     expect(ex.status).toBe(201);
-    expect(ex.json.run_id).toBeTruthy();
-    execution = { id: ex.json.id, run: ex.json.run_id };
-    const t = await airflowToken(SECRETS['airflow-admin/username'], SECRETS['airflow-admin/password']).catch(() => airflowToken('cornflow', SECRETS['airflow-cornflow/airflow-password']));
-    const run = await airflowApi('GET', `/api/v2/dags/${SOLVER}/dagRuns/${encodeURIComponent(ex.json.run_id)}`, t);
-    expect(run.status).toBe(200);
-    expect(run.json.conf.exec_id).toBe(ex.json.id);
+    const t = await airflowToken('cornflow', SECRETS['airflow-cornflow/airflow-password']);
+    const runs = await airflowApi('GET', `/api/v2/dags/${SOLVER}/dagRuns`, t);
+    expect(runs.status).toBe(200);
+    const run = runs.json.dag_runs.find((r: any) => r.conf?.exec_id === ex.json.id);
+    expect(run).toBeDefined();
+    expect(run).toMatchObject({ triggered_by: 'rest_api', triggering_user_name: 'cornflow' });
+    execution = { id: ex.json.id, run: run.dag_run_id };
     // The run's solution: e. proves what the task did.
     (globalThis as any).expectedTotal = numbers.reduce((a, b) => a + b, 0);
   }, 120_000);
