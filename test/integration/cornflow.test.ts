@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { request } from 'http';
 import { dirname, join } from 'path';
 import { Testing } from 'cdk8s';
-import { AirflowChart, Cornflow, Executor } from '../../src';
+import { AirflowChart, Cornflow, CornflowAuth, Executor, LdapDirectory, SecretKeyRef } from '../../src';
 import { authStack, containerEnv, freePort, Stack, waitFor } from './stack';
 
 const RELEASE = 'airflow';
@@ -171,8 +171,7 @@ async function airflowToken(user: string, password: string): Promise<string> {
 }
 
 /** Starts Cornflow's Deployment container (gunicorn) on ports.cornflow. */
-async function startCornflow(name: string, env: Record<string, string>): Promise<void> {
-  const c = container('Deployment', `${RELEASE}-cornflow`, 'cornflow');
+async function startCornflow(name: string, env: Record<string, string>, c = container('Deployment', `${RELEASE}-cornflow`, 'cornflow')): Promise<void> {
   const args = argv(c);
   expect(args[0]).toBe('gunicorn');
   const bind = args.indexOf('--bind');
@@ -185,7 +184,7 @@ async function startCornflow(name: string, env: Record<string, string>): Promise
 }
 
 beforeAll(async () => {
-  for (const k of ['pg', 'api', 'cornflow']) ports[k] = await freePort();
+  for (const k of ['pg', 'api', 'cornflow', 'ldap']) ports[k] = await freePort();
   home = stack.path('airflow');
   mkdirSync(join(home, 'dags'), { recursive: true });
   writeFileSync(join(home, 'dags', 'cornflow_dags.py'), DAGS);
@@ -250,8 +249,7 @@ afterAll(async () => {
   console.log(`cornflow integration timings (s): ${JSON.stringify({ ...timings, total: Math.round((Date.now() - started) / 1000) })}`);
 }, 60_000);
 
-function runInit(label: string): string {
-  const c = container('Job', `${RELEASE}-cornflow-init`, 'cornflow-init');
+function runInit(label: string, c = container('Job', `${RELEASE}-cornflow-init`, 'cornflow-init')): string {
   const a = argv(c);
   expect(a.slice(0, 2)).toEqual(['python', '-c']);
   return run(label, [cf.python, ...a.slice(1)], envOf(c, dirname(cf.python)));
@@ -345,4 +343,103 @@ describe('Cornflow with database login', () => {
     // Only the task could have computed the sum; its log says it logged in through CF_URI.
     expect(readFileSync(stack.path('scheduler.log'), 'utf-8') + taskLogs()).toContain(`cf-solver wrote total=${(globalThis as any).expectedTotal}`);
   }, 400_000);
+});
+
+const SUFFIX = 'dc=example,dc=org';
+const LDAP_PW: Record<string, string> = { 'cf-bind': hex(8), planner1: hex(8), admin1: hex(8), nogroup1: hex(8), cfsvc: hex(8) };
+function seedLdif(): string {
+  const user = (uid: string) => [`dn: uid=${uid},ou=people,${SUFFIX}`, 'objectClass: inetOrgPerson', `uid: ${uid}`, `cn: ${uid}`,
+    'sn: Tester', `mail: ${uid}@example.org`, `userPassword: ${LDAP_PW[uid]}`, ''];
+  const group = (cn: string, members: string[]) => [`dn: cn=${cn},ou=groups,${SUFFIX}`, 'objectClass: groupOfNames', `cn: ${cn}`,
+    ...members.map((m) => `member: uid=${m},ou=people,${SUFFIX}`), ''];
+  return [
+    `dn: ${SUFFIX}`, 'objectClass: dcObject', 'objectClass: organization', 'dc: example', 'o: Example', '',
+    `dn: ou=people,${SUFFIX}`, 'objectClass: organizationalUnit', 'ou: people', '',
+    `dn: ou=groups,${SUFFIX}`, 'objectClass: organizationalUnit', 'ou: groups', '',
+    `dn: cn=cf-bind,${SUFFIX}`, 'objectClass: organizationalRole', 'objectClass: simpleSecurityObject', 'cn: cf-bind', `userPassword: ${LDAP_PW['cf-bind']}`, '',
+    ...user('planner1'), ...user('admin1'), ...user('nogroup1'), ...user('cfsvc'),
+    ...group('cf-planners', ['planner1']), ...group('cf-admins', ['admin1']), ...group('cf-service', ['cfsvc']),
+    ...group('unrelated', ['nogroup1']),
+  ].join('\n');
+}
+
+describe('Cornflow with LDAP login (ldaps://)', () => {
+  const api = (m: string, p: string, t?: string, b?: unknown) => http(`http://127.0.0.1:${ports.cornflowLdap}`, m, p, t, b);
+  const login = (u: string, pw: string) => api('POST', '/login/', undefined, { username: u, password: pw });
+
+  beforeAll(async () => {
+    ports.cornflowLdap = await freePort();
+    const tls = stack.makeCertificates();
+    let t = Date.now();
+    await stack.startSlapd(ports.ldap, SUFFIX, `cn=admin,${SUFFIX}`, hex(8), seedLdif(), tls, true);
+    mark('slapd (ldaps)', t);
+    // GIVEN the same release with Cornflow's LDAP login; groups by cn, the service user a directory account.
+    const ldapManifests = Testing.synth(new AirflowChart(Testing.app(), RELEASE, {
+      namespace: NS,
+      executor: Executor.LOCAL,
+      cornflow: Cornflow.enabled({
+        auth: CornflowAuth.ldap({
+          directory: new LdapDirectory({
+            url: `ldaps://127.0.0.1:${ports.ldap}`,
+            bindDn: `cn=cf-bind,${SUFFIX}`,
+            bindPassword: SecretKeyRef.fromSecret('ldap-bind', 'password'),
+            userBase: `ou=people,${SUFFIX}`,
+            groupBase: `ou=groups,${SUFFIX}`,
+          }),
+          roleGroups: { planner: 'cf-planners', admin: 'cf-admins', service: 'cf-service' },
+        }),
+        serviceUser: { username: 'cfsvc', password: SecretKeyRef.fromSecret('cf-svc', 'password') },
+      }),
+    })) as any[];
+    SECRETS['ldap-bind/password'] = LDAP_PW['cf-bind'];
+    SECRETS['cf-svc/password'] = LDAP_PW.cfsvc;
+    const pick = (kind: string, name: string, c: string) => {
+      const m = ldapManifests.find((x) => x.kind === kind && (x.metadata.name === name || x.metadata.name.startsWith(`${name}-`)));
+      return [...m.spec.template.spec.initContainers ?? [], ...m.spec.template.spec.containers].find((x: any) => x.name === c);
+    };
+    runInit('job cornflow-init (LDAP)', pick('Job', `${RELEASE}-cornflow-init`, 'cornflow-init'));
+    const c = pick('Deployment', `${RELEASE}-cornflow`, 'cornflow');
+    expect(c.env.find((e: any) => e.name === 'AUTH_TYPE').value).toBe('2');
+    const saved = ports.cornflow;
+    ports.cornflow = ports.cornflowLdap; // startCornflow binds ports.cornflow
+    try {
+      await startCornflow('cornflow-ldap', envOf(c, dirname(cf.python)), c);
+    } finally {
+      ports.cornflow = saved;
+    }
+  }, 10 * 60_000);
+
+  const roles = (user: string) => cornflowSql(`SELECT string_agg(r.role_id::text, ',' ORDER BY r.role_id) FROM users u JOIN user_role r ON r.user_id = u.id WHERE u.username = '${user}'`);
+
+  test('f. a planner-group user logs in and is a planner; an admin-group user is an admin', async () => {
+    const p = await login('planner1', LDAP_PW.planner1);
+    expect(p.status).toBe(200);
+    expect(roles('planner1')).toBe('2');
+    expect((await api('GET', '/instance/', p.json.token)).status).toBe(200);
+    const a = await login('admin1', LDAP_PW.admin1);
+    expect(a.status).toBe(200);
+    expect(roles('admin1')).toBe('3');
+    const me = await api('GET', `/user/${p.json.id}/`, a.json.token);
+    expect(me.status).toBe(200);
+    expect(me.json.username).toBe('planner1');
+  });
+
+  test('f. a wrong password is refused; a user in no mapped group gets no role and is refused', async () => {
+    expect((await login('planner1', 'not-the-password')).status).toBe(400);
+    const n = await login('nogroup1', LDAP_PW.nogroup1);
+    // Cornflow 1.3.9 lets the bind succeed and creates the user without roles; every request is then refused.
+    expect(n.status).toBe(200);
+    expect(roles('nogroup1')).toBe('');
+    expect((await api('GET', '/instance/', n.json.token)).status).toBe(403);
+  });
+
+  test('f. the service user is a directory account in the service group', async () => {
+    // Cornflow is "unhealthy" until the service user exists in its database: with LDAP, until its first login.
+    expect((await api('GET', '/health/')).json.cornflow_status).toBe('unhealthy');
+    const s = await login('cfsvc', LDAP_PW.cfsvc);
+    expect(s.status).toBe(200);
+    expect(roles('cfsvc')).toBe('4');
+    const h = await api('GET', '/health/');
+    expect(h.json).toEqual({ cornflow_status: 'healthy', backend_status: 'healthy', cornflow_version: '1.3.9' });
+  });
 });
