@@ -129,7 +129,7 @@ function envOf(c: any, binDir: string, extra: Record<string, string> = {}): Reco
   return { ...out, ...extra };
 }
 
-/** A rendered container's command + args, the first word mapped to the venv binary. */
+/** A rendered container's command + args (callers map the first word to the venv binary). */
 function argv(c: any): string[] {
   return [...c.command ?? [], ...c.args ?? []];
 }
@@ -309,6 +309,7 @@ describe('Cornflow with database login', () => {
   });
 
   let execution: { id: string; run: string } | undefined;
+  let expectedTotal = -1;
   test('d. an execution created in Cornflow triggers the solver DAG in Airflow (as the user cornflow)', async () => {
     const login = await cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: SECRETS['airflow-cornflow/admin-password'] });
     const tok = login.json.token;
@@ -324,8 +325,8 @@ describe('Cornflow with database login', () => {
     expect(run).toBeDefined();
     expect(run).toMatchObject({ triggered_by: 'rest_api', triggering_user_name: 'cornflow' });
     execution = { id: ex.json.id, run: run.dag_run_id };
-    // The run's solution: e. proves what the task did.
-    (globalThis as any).expectedTotal = numbers.reduce((a, b) => a + b, 0);
+    // e. checks what the task did with it.
+    expectedTotal = numbers.reduce((a, b) => a + b, 0);
   }, 120_000);
 
   test('e. the task logs in to Cornflow through CF_URI as the service user and writes the solution', async () => {
@@ -339,9 +340,9 @@ describe('Cornflow with database login', () => {
     expect(state.state).toBe(1);
     const data = await cornflowApi('GET', `/execution/${execution!.id}/data/`, tok);
     expect(data.status).toBe(200);
-    expect(data.json.data).toEqual({ total: (globalThis as any).expectedTotal });
+    expect(data.json.data).toEqual({ total: expectedTotal });
     // Only the task could have computed the sum; its log says it logged in through CF_URI.
-    expect(readFileSync(stack.path('scheduler.log'), 'utf-8') + taskLogs()).toContain(`cf-solver wrote total=${(globalThis as any).expectedTotal}`);
+    expect(readFileSync(stack.path('scheduler.log'), 'utf-8') + taskLogs()).toContain(`cf-solver wrote total=${expectedTotal}`);
   }, 400_000);
 });
 
