@@ -109,8 +109,11 @@ export class Stack {
     return { ca: join(d, 'ca.crt'), cert: join(d, 'server.crt'), key: join(d, 'server.key') };
   }
 
-  /** slapd with StartTLS required (security tls=1), seeded offline with slapadd from `ldif`. */
-  public async startSlapd(port: number, suffix: string, rootDn: string, rootPw: string, ldif: string, tls: { ca: string; cert: string; key: string }): Promise<void> {
+  /**
+   * slapd with TLS required (security tls=1: StartTLS on `ldap://`, or `ldaps://` when `ldaps`), seeded offline with
+   * slapadd from `ldif`.
+   */
+  public async startSlapd(port: number, suffix: string, rootDn: string, rootPw: string, ldif: string, tls: { ca: string; cert: string; key: string }, ldaps = false): Promise<void> {
     const d = this.path('slapd');
     mkdirSync(join(d, 'db'), { recursive: true });
     const conf = [
@@ -140,7 +143,7 @@ export class Stack {
     writeFileSync(join(d, 'slapd.conf'), conf);
     writeFileSync(join(d, 'seed.ldif'), ldif);
     execFileSync(this.tools.slapadd, ['-f', join(d, 'slapd.conf'), '-l', join(d, 'seed.ldif')], { stdio: 'pipe' });
-    const log = this.start('slapd', this.tools.slapd, ['-f', join(d, 'slapd.conf'), '-h', `ldap://127.0.0.1:${port}/`, '-d', '0']);
+    const log = this.start('slapd', this.tools.slapd, ['-f', join(d, 'slapd.conf'), '-h', `${ldaps ? 'ldaps' : 'ldap'}://127.0.0.1:${port}/`, '-d', '0']);
     await waitFor('slapd', 30, () => tcpOpen(port), log);
   }
 

@@ -1,0 +1,446 @@
+/**
+ * Cornflow next to Airflow against real software: PostgreSQL (Airflow's and Cornflow's databases), the Airflow 3.3.2
+ * api-server, scheduler (LocalExecutor) and dag-processor, and Cornflow 1.3.9 under gunicorn, each started with the
+ * command and environment the constructs render for its container. Tools: .ci/tools/auth-stack.sh (Airflow, slapd,
+ * PostgreSQL) and .ci/tools/cornflow-stack.sh (Cornflow's venv, cornflow-client for the Airflow processes).
+ *
+ * How a rendered container becomes a local process:
+ * - env: secretKeyRef from the test's generated Secret values, `$(VAR)` expanded as the kubelet does (containerEnv);
+ * - Service hostnames (`<release>-postgres:5432`, `<release>-api-server:8080`, `<release>-cornflow:5000`, with or
+ *   without `.<ns>.svc.cluster.local`) are rewritten to 127.0.0.1:<free port> in env values and airflow.cfg: only the
+ *   host:port of URLs changes, nothing else;
+ * - `/opt/airflow` (the pod's AIRFLOW_HOME) becomes a scratch directory; `python`/`airflow`/`gunicorn`/`psql` come
+ *   from the venvs (their bin directory first on PATH); gunicorn's bind address becomes 127.0.0.1:<port>.
+ */
+import { spawnSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { request } from 'http';
+import { dirname, join } from 'path';
+import { Testing } from 'cdk8s';
+import { AirflowChart, Cornflow, CornflowAuth, Executor, LdapDirectory, SecretKeyRef } from '../../src';
+import { authStack, containerEnv, freePort, Stack, waitFor } from './stack';
+
+const RELEASE = 'airflow';
+const NS = 'airflow';
+
+interface CornflowTools { python: string; gunicorn: string; clientPath: string }
+
+function cornflowStack(): CornflowTools {
+  const script = join(__dirname, '..', '..', '.ci', 'tools', 'cornflow-stack.sh');
+  const r = spawnSync('bash', [script], { encoding: 'utf-8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`'bash .ci/tools/cornflow-stack.sh' failed:\n${String(r.stderr).split('\n').slice(-25).join('\n')}`);
+  const kv = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+  return { python: kv.CORNFLOW_PYTHON, gunicorn: kv.CORNFLOW_GUNICORN, clientPath: kv.CORNFLOW_CLIENT_PATH };
+}
+
+const hex = (n: number) => randomBytes(n).toString('hex');
+/** The values the secrets Job would generate in the cluster (never Cornflow's documented defaults). */
+const SECRETS: Record<string, string> = {
+  'airflow-postgres/password': `pg-${hex(8)}`,
+  'airflow-fernet-key/fernet-key': randomBytes(32).toString('base64').replace(/\+/g, '-').replace(/\//g, '_'),
+  'airflow-jwt-secret/jwt-secret': hex(32),
+  'airflow-api-secret-key/api-secret-key': hex(32),
+  'airflow-admin/username': 'admin',
+  'airflow-admin/password': hex(12),
+  'airflow-cornflow/secret-key': hex(32),
+  'airflow-cornflow/secret-bi-key': hex(32),
+  'airflow-cornflow/admin-password': `Adm-${hex(10)}`,
+  'airflow-cornflow/service-password': `Svc-${hex(10)}`,
+  'airflow-cornflow/airflow-password': `Af-${hex(10)}`,
+  'airflow-cornflow-db/password': `cf-${hex(10)}`,
+};
+
+const SOLVER = 'cf_sum_solver';
+const SCHEMAS = {
+  instance: { type: 'object', properties: { numbers: { type: 'array', items: { type: 'number' } } }, required: ['numbers'] },
+  solution: { type: 'object', properties: { total: { type: 'number' } } },
+  instance_checks: {}, solution_checks: {}, config: { type: 'object', properties: {} }, kpis: {},
+};
+/**
+ * A solver DAG as Cornflow expects one (tag `model`, a task named like the DAG, conf.exec_id), and
+ * `update_all_schemas` (the internal DAG Cornflow's init triggers). The solver logs in to Cornflow through the CF_URI
+ * connection (connect_to_cornflow, the way cornflow-dags do), reads the instance, and writes the sum back.
+ */
+const DAGS = `
+from airflow.sdk import DAG, Variable
+from airflow.providers.standard.operators.python import PythonOperator
+
+def solve(dag_run=None, **_):
+    from airflow.secrets.environment_variables import EnvironmentVariablesBackend
+    from cornflow_client.airflow.dag_utilities import connect_to_cornflow
+    exec_id = dag_run.conf["exec_id"]
+    client = connect_to_cornflow(EnvironmentVariablesBackend())
+    data = client.get_data(exec_id)
+    total = sum(data["data"]["numbers"])
+    client.write_solution(exec_id, data={"total": total}, state=1)
+    print("cf-solver wrote total=%s for %s" % (total, exec_id))
+
+def update_schemas(**_):
+    print("update_all_schemas: %s" % sorted(Variable.get("${SOLVER}", deserialize_json=True)))
+
+with DAG("${SOLVER}", schedule=None, tags=["model"], is_paused_upon_creation=False, description="sum") as solver:
+    PythonOperator(task_id="${SOLVER}", python_callable=solve)
+
+with DAG("update_all_schemas", schedule=None, tags=["internal"], is_paused_upon_creation=False) as schemas:
+    PythonOperator(task_id="update_all_schemas", python_callable=update_schemas)
+`;
+
+const stack = new Stack(authStack());
+const cf = cornflowStack();
+const ports: Record<string, number> = {};
+const timings: Record<string, number> = {};
+const started = Date.now();
+const mark = (what: string, since: number) => { timings[what] = Math.round((Date.now() - since) / 100) / 10; };
+let manifests: any[] = [];
+let airflowEnv: Record<string, string> = {};
+let cornflowEnv: Record<string, string> = {};
+let home = '';
+
+/** Rewrites the release's Service host:port (and /opt/airflow) to the local processes. */
+function local(value: string): string {
+  const svc = (name: string) => new RegExp(`\\b${RELEASE}-${name}(\\.${NS}(\\.svc(\\.cluster\\.local)?)?)?:(\\d+)\\b`, 'g');
+  return value
+    .replace(svc('postgres'), `127.0.0.1:${ports.pg}`)
+    .replace(svc('api-server'), `127.0.0.1:${ports.api}`)
+    .replace(svc('cornflow'), `127.0.0.1:${ports.cornflow}`)
+    .replace(/\/opt\/airflow\b/g, home);
+}
+
+function find(kind: string, prefix: string): any {
+  const m = manifests.find((x) => x.kind === kind && (x.metadata.name === prefix || (kind === 'Job' && x.metadata.name.startsWith(`${prefix}-`))));
+  if (!m) throw new Error(`no ${kind} ${prefix} in the render`);
+  return m;
+}
+function container(kind: string, name: string, c: string): any {
+  const pod = find(kind, name).spec.template.spec;
+  const found = [...pod.initContainers ?? [], ...pod.containers].find((x: any) => x.name === c);
+  if (!found) throw new Error(`no container ${c} in ${kind} ${name}`);
+  return found;
+}
+
+/** The container's environment on this machine: rendered env, Services and paths local, venv binaries first. */
+function envOf(c: any, binDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  const rendered = containerEnv(c, SECRETS);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(AIRFLOW|PG|CORNFLOW|PYTHON)/.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(rendered)) out[k] = local(v);
+  out.PATH = `${binDir}:${stack.tools.pgBin}:${process.env.PATH}`;
+  return { ...out, ...extra };
+}
+
+/** A rendered container's command + args (callers map the first word to the venv binary). */
+function argv(c: any): string[] {
+  return [...c.command ?? [], ...c.args ?? []];
+}
+
+function run(what: string, cmd: string[], env: Record<string, string>, timeoutMs = 600_000): string {
+  const t = Date.now();
+  const r = spawnSync(cmd[0], cmd.slice(1), { env, encoding: 'utf-8', timeout: timeoutMs, cwd: home });
+  mark(what, t);
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status} ${r.signal ?? ''}):\n${(r.stdout + r.stderr).slice(-5000)}`);
+  return r.stdout + r.stderr;
+}
+
+async function http(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, {
+      method, agent: false,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf-8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        let json: any;
+        try { json = JSON.parse(text); } catch { json = text; }
+        resolve({ status: res.statusCode!, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+const airflowApi = (m: string, p: string, t?: string, b?: unknown) => http(`http://127.0.0.1:${ports.api}`, m, p, t, b);
+const cornflowApi = (m: string, p: string, t?: string, b?: unknown) => http(`http://127.0.0.1:${ports.cornflow}`, m, p, t, b);
+
+async function airflowToken(user: string, password: string): Promise<string> {
+  const r = await airflowApi('POST', '/auth/token', undefined, { username: user, password });
+  if (r.status !== 201) throw new Error(`Airflow login of ${user}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.access_token;
+}
+
+/** Starts Cornflow's Deployment container (gunicorn) on ports.cornflow. */
+async function startCornflow(name: string, env: Record<string, string>, c = container('Deployment', `${RELEASE}-cornflow`, 'cornflow')): Promise<void> {
+  const args = argv(c);
+  expect(args[0]).toBe('gunicorn');
+  const bind = args.indexOf('--bind');
+  expect(args[bind + 1]).toBe('0.0.0.0:5000');
+  args[bind + 1] = `127.0.0.1:${ports.cornflow}`;
+  const t = Date.now();
+  const log = stack.start(name, cf.gunicorn, args.slice(1), { env, cwd: home });
+  await waitFor(name, 120, async () => (await cornflowApi('GET', '/health/')).status === 200, log);
+  mark(`${name} start`, t);
+}
+
+beforeAll(async () => {
+  for (const k of ['pg', 'api', 'cornflow', 'ldap']) ports[k] = await freePort();
+  home = stack.path('airflow');
+  mkdirSync(join(home, 'dags'), { recursive: true });
+  writeFileSync(join(home, 'dags', 'cornflow_dags.py'), DAGS);
+
+  // GIVEN the chart with Cornflow (database login, embedded PostgreSQL, LocalExecutor).
+  manifests = Testing.synth(new AirflowChart(Testing.app(), RELEASE, { namespace: NS, executor: Executor.LOCAL, cornflow: Cornflow.enabled() })) as any[];
+  const cm = find('ConfigMap', `${RELEASE}-config`);
+  writeFileSync(join(home, 'airflow.cfg'), local(cm.data['airflow.cfg']));
+  writeFileSync(join(home, 'webserver_config.py'), local(cm.data['webserver_config.py']));
+
+  let t = Date.now();
+  await stack.startPostgres(ports.pg, SECRETS['airflow-postgres/password']);
+  mark('postgres', t);
+
+  // Airflow processes: the scheduler container's env (it runs the tasks: AIRFLOW_CONN_CF_URI), with cornflow-client
+  // on PYTHONPATH as an image with `pip install cornflow-client` would have it.
+  const airflowBin = dirname(stack.tools.airflow);
+  airflowEnv = envOf(container('Deployment', `${RELEASE}-scheduler`, 'scheduler'), airflowBin, {
+    PYTHONPATH: cf.clientPath, AIRFLOW__API__HOST: '127.0.0.1', AIRFLOW__API__PORT: String(ports.api),
+  });
+  run('airflow db migrate', [stack.tools.airflow, 'db', 'migrate'], airflowEnv);
+  run('airflow variables set (solver schemas)', [stack.tools.airflow, 'variables', 'set', SOLVER, JSON.stringify(SCHEMAS)], airflowEnv);
+
+  const api = container('Deployment', `${RELEASE}-api-server`, 'api-server');
+  const apiArgs = argv(api).map((a: string, i: number, all: string[]) => (all[i - 1] === '--port' ? String(ports.api) : a));
+  expect(apiArgs[0]).toBe('airflow');
+  const apiEnv = { ...envOf(api, airflowBin), PYTHONPATH: cf.clientPath, AIRFLOW__API__HOST: '127.0.0.1' };
+  t = Date.now();
+  const apiLog = stack.start('api-server', stack.tools.airflow, apiArgs.slice(1), { env: apiEnv, cwd: home });
+  const schedLog = stack.start('scheduler', stack.tools.airflow, argv(container('Deployment', `${RELEASE}-scheduler`, 'scheduler')).slice(1), { env: airflowEnv, cwd: home });
+  const dp = container('Deployment', `${RELEASE}-dag-processor`, 'dag-processor');
+  stack.start('dag-processor', stack.tools.airflow, argv(dp).slice(1), { env: { ...envOf(dp, airflowBin), PYTHONPATH: cf.clientPath }, cwd: home });
+  await waitFor('api-server', 240, async () => (await airflowApi('GET', '/api/v2/version')).status === 200, apiLog);
+  await waitFor('scheduler healthy', 240, async () => (await airflowApi('GET', '/api/v2/monitor/health')).json?.scheduler?.status === 'healthy', schedLog);
+  mark('airflow processes start', t);
+
+  // The Airflow-side Jobs: role Cornflow, then the user cornflow.
+  for (const [job, c] of [[`${RELEASE}-cornflow-role`, 'cornflow-role'], [`${RELEASE}-cornflow-user`, 'cornflow-user']]) {
+    const k = container('Job', job, c);
+    const a = argv(k);
+    run(`job ${c}`, [a[0] === 'python' ? join(airflowBin, 'python') : a[0], ...a.slice(1)], envOf(k, airflowBin));
+  }
+
+  // Cornflow's database (the cornflow-db Job: psql to the embedded PostgreSQL).
+  const dbJob = container('Job', `${RELEASE}-cornflow-db`, 'cornflow-db');
+  const dbEnv = envOf(dbJob, stack.tools.pgBin, { PGPORT: String(ports.pg) });
+  dbEnv.PGHOST = '127.0.0.1';
+  run('job cornflow-db', argv(dbJob), dbEnv);
+  run('job cornflow-db (again)', argv(dbJob), dbEnv);
+
+  cornflowEnv = envOf(container('Deployment', `${RELEASE}-cornflow`, 'cornflow'), dirname(cf.python));
+  // DAGs must be parsed before Cornflow's init registers them.
+  await waitFor('DAGs parsed', 240, async () => {
+    const r = await airflowApi('GET', '/api/v2/dags?tags=model', await airflowToken('cornflow', SECRETS['airflow-cornflow/airflow-password']));
+    return r.status === 200 && r.json.dags.some((d: any) => d.dag_id === SOLVER);
+  });
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await stack.stop();
+  // eslint-disable-next-line no-console
+  console.log(`cornflow integration timings (s): ${JSON.stringify({ ...timings, total: Math.round((Date.now() - started) / 1000) })}`);
+}, 60_000);
+
+function runInit(label: string, c = container('Job', `${RELEASE}-cornflow-init`, 'cornflow-init')): string {
+  const a = argv(c);
+  expect(a.slice(0, 2)).toEqual(['python', '-c']);
+  return run(label, [cf.python, ...a.slice(1)], envOf(c, dirname(cf.python)));
+}
+
+/** Every task log file under the local AIRFLOW_HOME/logs. */
+function taskLogs(): string {
+  const r = spawnSync('grep', ['-rh', 'cf-solver', join(home, 'logs')], { encoding: 'utf-8' });
+  return r.stdout ?? '';
+}
+
+function cornflowSql(sql: string): string {
+  const r = spawnSync(join(stack.tools.pgBin, 'psql'), ['-h', '127.0.0.1', '-p', String(ports.pg), '-U', 'cornflow', '-d', 'cornflow', '-tAc', sql],
+    { encoding: 'utf-8', env: { ...process.env, PGPASSWORD: SECRETS['airflow-cornflow-db/password'] } });
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+describe('Cornflow with database login', () => {
+  test('a. the init Job migrates, creates the admin and service users with the generated passwords, registers the solver; twice is idempotent', async () => {
+    runInit('job cornflow-init');
+    const users = () => cornflowSql("SELECT u.username || ':' || string_agg(r.role_id::text, ',') FROM users u JOIN user_role r ON r.user_id = u.id GROUP BY u.username ORDER BY 1");
+    const first = users();
+    expect(first.split('\n')).toEqual(['cornflow_admin:3', 'service_user:4']);
+    expect(cornflowSql('SELECT id FROM deployed_workflows ORDER BY id')).toBe(SOLVER);
+    runInit('job cornflow-init (again)');
+    expect(users()).toBe(first);
+    expect(cornflowSql('SELECT count(*) FROM deployed_workflows')).toBe('1');
+    // The generated passwords work, Cornflow's documented defaults do not.
+    await startCornflow('cornflow', cornflowEnv);
+    expect((await cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: SECRETS['airflow-cornflow/admin-password'] })).status).toBe(200);
+    expect((await cornflowApi('POST', '/login/', undefined, { username: 'service_user', password: SECRETS['airflow-cornflow/service-password'] })).status).toBe(200);
+    expect((await cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: 'Cornflow_admin1234' })).status).not.toBe(200);
+    expect((await cornflowApi('POST', '/login/', undefined, { username: 'service_user', password: 'Service_user1234' })).status).not.toBe(200);
+  }, 20 * 60_000);
+
+  test('b. GET /health/ reports Cornflow and Airflow healthy', async () => {
+    const r = await cornflowApi('GET', '/health/');
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ cornflow_status: 'healthy', backend_status: 'healthy', cornflow_version: '1.3.9' });
+  });
+
+  test('c. the Airflow user cornflow (role Cornflow) lists DAGs, triggers a run, and is refused admin actions', async () => {
+    const t = await airflowToken('cornflow', SECRETS['airflow-cornflow/airflow-password']);
+    const dags = await airflowApi('GET', '/api/v2/dags', t);
+    expect(dags.status).toBe(200);
+    expect(dags.json.dags.map((d: any) => d.dag_id).sort()).toEqual([SOLVER, 'update_all_schemas']);
+    expect((await airflowApi('GET', `/api/v2/variables/${SOLVER}`, t)).status).toBe(200);
+    const runs = await airflowApi('GET', '/api/v2/dags/update_all_schemas/dagRuns', t);
+    expect(runs.status).toBe(200);
+    const trig = await airflowApi('POST', '/api/v2/dags/update_all_schemas/dagRuns', t, { logical_date: null });
+    expect(trig.status).toBe(200);
+    expect((await airflowApi('GET', '/auth/fab/v1/users', t)).status).toBe(403);
+    expect((await airflowApi('GET', '/auth/fab/v1/roles', t)).status).toBe(403);
+    expect((await airflowApi('GET', '/api/v2/config', t)).status).toBe(403);
+    expect((await airflowApi('GET', '/api/v2/pools', t)).status).toBe(403);
+  });
+
+  let execution: { id: string; run: string } | undefined;
+  let expectedTotal = -1;
+  test('d. an execution created in Cornflow triggers the solver DAG in Airflow (as the user cornflow)', async () => {
+    const login = await cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: SECRETS['airflow-cornflow/admin-password'] });
+    const tok = login.json.token;
+    const numbers = [3, 5, 7 + Math.floor(Math.random() * 100)];
+    const inst = await cornflowApi('POST', '/instance/', tok, { name: 'sum', schema: SOLVER, data: { numbers } });
+    expect(inst.status).toBe(201);
+    const ex = await cornflowApi('POST', '/execution/', tok, { name: 'sum', schema: SOLVER, instance_id: inst.json.id, config: {} });
+    expect(ex.status).toBe(201);
+    const t = await airflowToken('cornflow', SECRETS['airflow-cornflow/airflow-password']);
+    const runs = await airflowApi('GET', `/api/v2/dags/${SOLVER}/dagRuns`, t);
+    expect(runs.status).toBe(200);
+    const run = runs.json.dag_runs.find((r: any) => r.conf?.exec_id === ex.json.id);
+    expect(run).toBeDefined();
+    expect(run).toMatchObject({ triggered_by: 'rest_api', triggering_user_name: 'cornflow' });
+    execution = { id: ex.json.id, run: run.dag_run_id };
+    // e. checks what the task did with it.
+    expectedTotal = numbers.reduce((a, b) => a + b, 0);
+  }, 120_000);
+
+  test('e. the task logs in to Cornflow through CF_URI as the service user and writes the solution', async () => {
+    expect(execution).toBeDefined();
+    const tok = (await cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: SECRETS['airflow-cornflow/admin-password'] })).json.token;
+    let state: any;
+    await waitFor('the solver run', 300, async () => {
+      state = (await cornflowApi('GET', `/execution/${execution!.id}/status/`, tok)).json;
+      return state?.state === 1 || state?.state === -1;
+    }, stack.path('scheduler.log'));
+    expect(state.state).toBe(1);
+    const data = await cornflowApi('GET', `/execution/${execution!.id}/data/`, tok);
+    expect(data.status).toBe(200);
+    expect(data.json.data).toEqual({ total: expectedTotal });
+    // Only the task could have computed the sum; its log says it logged in through CF_URI.
+    expect(readFileSync(stack.path('scheduler.log'), 'utf-8') + taskLogs()).toContain(`cf-solver wrote total=${expectedTotal}`);
+  }, 400_000);
+});
+
+const SUFFIX = 'dc=example,dc=org';
+const LDAP_PW: Record<string, string> = { 'cf-bind': hex(8), planner1: hex(8), admin1: hex(8), nogroup1: hex(8), cfsvc: hex(8) };
+function seedLdif(): string {
+  const user = (uid: string) => [`dn: uid=${uid},ou=people,${SUFFIX}`, 'objectClass: inetOrgPerson', `uid: ${uid}`, `cn: ${uid}`,
+    'sn: Tester', `mail: ${uid}@example.org`, `userPassword: ${LDAP_PW[uid]}`, ''];
+  const group = (cn: string, members: string[]) => [`dn: cn=${cn},ou=groups,${SUFFIX}`, 'objectClass: groupOfNames', `cn: ${cn}`,
+    ...members.map((m) => `member: uid=${m},ou=people,${SUFFIX}`), ''];
+  return [
+    `dn: ${SUFFIX}`, 'objectClass: dcObject', 'objectClass: organization', 'dc: example', 'o: Example', '',
+    `dn: ou=people,${SUFFIX}`, 'objectClass: organizationalUnit', 'ou: people', '',
+    `dn: ou=groups,${SUFFIX}`, 'objectClass: organizationalUnit', 'ou: groups', '',
+    `dn: cn=cf-bind,${SUFFIX}`, 'objectClass: organizationalRole', 'objectClass: simpleSecurityObject', 'cn: cf-bind', `userPassword: ${LDAP_PW['cf-bind']}`, '',
+    ...user('planner1'), ...user('admin1'), ...user('nogroup1'), ...user('cfsvc'),
+    ...group('cf-planners', ['planner1']), ...group('cf-admins', ['admin1']), ...group('cf-service', ['cfsvc']),
+    ...group('unrelated', ['nogroup1']),
+  ].join('\n');
+}
+
+describe('Cornflow with LDAP login (ldaps://)', () => {
+  const api = (m: string, p: string, t?: string, b?: unknown) => http(`http://127.0.0.1:${ports.cornflowLdap}`, m, p, t, b);
+  const login = (u: string, pw: string) => api('POST', '/login/', undefined, { username: u, password: pw });
+
+  beforeAll(async () => {
+    ports.cornflowLdap = await freePort();
+    const tls = stack.makeCertificates();
+    let t = Date.now();
+    await stack.startSlapd(ports.ldap, SUFFIX, `cn=admin,${SUFFIX}`, hex(8), seedLdif(), tls, true);
+    mark('slapd (ldaps)', t);
+    // GIVEN the same release with Cornflow's LDAP login; groups by cn, the service user a directory account.
+    const ldapManifests = Testing.synth(new AirflowChart(Testing.app(), RELEASE, {
+      namespace: NS,
+      executor: Executor.LOCAL,
+      cornflow: Cornflow.enabled({
+        auth: CornflowAuth.ldap({
+          directory: new LdapDirectory({
+            url: `ldaps://127.0.0.1:${ports.ldap}`,
+            bindDn: `cn=cf-bind,${SUFFIX}`,
+            bindPassword: SecretKeyRef.fromSecret('ldap-bind', 'password'),
+            userBase: `ou=people,${SUFFIX}`,
+            groupBase: `ou=groups,${SUFFIX}`,
+          }),
+          roleGroups: { planner: 'cf-planners', admin: 'cf-admins', service: 'cf-service' },
+        }),
+        serviceUser: { username: 'cfsvc', password: SecretKeyRef.fromSecret('cf-svc', 'password') },
+      }),
+    })) as any[];
+    SECRETS['ldap-bind/password'] = LDAP_PW['cf-bind'];
+    SECRETS['cf-svc/password'] = LDAP_PW.cfsvc;
+    const pick = (kind: string, name: string, c: string) => {
+      const m = ldapManifests.find((x) => x.kind === kind && (x.metadata.name === name || x.metadata.name.startsWith(`${name}-`)));
+      return [...m.spec.template.spec.initContainers ?? [], ...m.spec.template.spec.containers].find((x: any) => x.name === c);
+    };
+    runInit('job cornflow-init (LDAP)', pick('Job', `${RELEASE}-cornflow-init`, 'cornflow-init'));
+    const c = pick('Deployment', `${RELEASE}-cornflow`, 'cornflow');
+    expect(c.env.find((e: any) => e.name === 'AUTH_TYPE').value).toBe('2');
+    const saved = ports.cornflow;
+    ports.cornflow = ports.cornflowLdap; // startCornflow binds ports.cornflow
+    try {
+      await startCornflow('cornflow-ldap', envOf(c, dirname(cf.python)), c);
+    } finally {
+      ports.cornflow = saved;
+    }
+  }, 10 * 60_000);
+
+  const roles = (user: string) => cornflowSql(`SELECT string_agg(r.role_id::text, ',' ORDER BY r.role_id) FROM users u JOIN user_role r ON r.user_id = u.id WHERE u.username = '${user}'`);
+
+  test('f. a planner-group user logs in and is a planner; an admin-group user is an admin', async () => {
+    const p = await login('planner1', LDAP_PW.planner1);
+    expect(p.status).toBe(200);
+    expect(roles('planner1')).toBe('2');
+    expect((await api('GET', '/instance/', p.json.token)).status).toBe(200);
+    const a = await login('admin1', LDAP_PW.admin1);
+    expect(a.status).toBe(200);
+    expect(roles('admin1')).toBe('3');
+    const me = await api('GET', `/user/${p.json.id}/`, a.json.token);
+    expect(me.status).toBe(200);
+    expect(me.json.username).toBe('planner1');
+  });
+
+  test('f. a wrong password is refused; a user in no mapped group gets no role and is refused', async () => {
+    expect((await login('planner1', 'not-the-password')).status).toBe(400);
+    const n = await login('nogroup1', LDAP_PW.nogroup1);
+    // Cornflow 1.3.9 lets the bind succeed and creates the user without roles; every request is then refused.
+    expect(n.status).toBe(200);
+    expect(roles('nogroup1')).toBe('');
+    expect((await api('GET', '/instance/', n.json.token)).status).toBe(403);
+  });
+
+  test('f. the service user is a directory account in the service group', async () => {
+    // Cornflow is "unhealthy" until the service user exists in its database: with LDAP, until its first login.
+    expect((await api('GET', '/health/')).json.cornflow_status).toBe('unhealthy');
+    const s = await login('cfsvc', LDAP_PW.cfsvc);
+    expect(s.status).toBe(200);
+    expect(roles('cfsvc')).toBe('4');
+    const h = await api('GET', '/health/');
+    expect(h.json).toEqual({ cornflow_status: 'healthy', backend_status: 'healthy', cornflow_version: '1.3.9' });
+  });
+});
