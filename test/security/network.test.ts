@@ -39,6 +39,11 @@ const LOCAL_GRAPH = [
   'scheduler->api-server:8080', 'api-server->scheduler:8793', 'api-server->triggerer:8794',
 ];
 
+const CORNFLOW_EDGES = [
+  'cornflow->api-server:8080', 'cornflow-init->api-server:8080',
+  'cornflow->postgres:5432', 'cornflow-init->postgres:5432', 'cornflow-db->postgres:5432', 'cornflow-role->postgres:5432', 'cornflow-user->postgres:5432',
+];
+
 function actualGraph(m: Manifest[]): string[] {
   const policies = m.filter((x) => x.kind === 'NetworkPolicy');
   const eps = endpoints(m);
@@ -59,6 +64,12 @@ describe('NetworkPolicy graph', () => {
     ['variant:celery+flower', CELERY_GRAPH],
     ['example:default', CELERY_GRAPH.filter((e) => !e.startsWith('flower'))],
     ['example:minimal', LOCAL_GRAPH],
+    // Cornflow (issue 14): it and its init call Airflow's API; it, its init and its Jobs use PostgreSQL; only the
+    // processes that run tasks (Celery workers here) call Cornflow back.
+    ['variant:cornflow', [...CELERY_GRAPH.filter((e) => !e.startsWith('flower')), ...CORNFLOW_EDGES, 'worker->cornflow:5000']],
+    // LDAP login: no admin Job, and Cornflow's Airflow account is a directory account (no cornflow-user Job).
+    ['variant:cornflow+local+ldap', [...LOCAL_GRAPH.filter((e) => !e.startsWith('create-user')), ...CORNFLOW_EDGES.filter((e) => !e.startsWith('cornflow-user')),
+      'scheduler->cornflow:5000']],
   ])('%s: pods talk exactly along the Airflow 3 component graph', (variant, graph) => {
     expect(actualGraph(allOutputs()[variant])).toEqual([...graph].sort());
   });
@@ -91,6 +102,23 @@ describe('NetworkPolicy graph', () => {
       expect(allowed(policies, OUTSIDE['other-namespace'], api, 8080)).toBe(false);
       expect(allowed(policies, OUTSIDE.internet, api, 8080)).toBe(false);
     }
+  });
+
+  test('Cornflow: only the ingress controller reaches it from outside; it leaves the release only for the directory (ldaps)', () => {
+    const m = allOutputs()['variant:cornflow+local+ldap'];
+    const policies = m.filter((x) => x.kind === 'NetworkPolicy');
+    const cornflow = endpoints(m).find((e) => e.ep.name === 'cornflow')!.ep;
+    expect(allowed(policies, OUTSIDE['ingress-controller'], cornflow, 5000)).toBe(true);
+    expect(allowed(policies, OUTSIDE['other-namespace'], cornflow, 5000)).toBe(false);
+    expect(allowed(policies, OUTSIDE.internet, cornflow, 5000)).toBe(false);
+    expect(allowed(policies, cornflow, OUTSIDE.internet, 636)).toBe(true);
+    expect(allowed(policies, cornflow, OUTSIDE.internet, 443)).toBe(false);
+    expect(allowed(policies, cornflow, OUTSIDE.internet, 389)).toBe(false);
+    const plain = allOutputs()['variant:cornflow'];
+    const plainCornflow = endpoints(plain).find((e) => e.ep.name === 'cornflow')!.ep;
+    const plainPolicies = plain.filter((x) => x.kind === 'NetworkPolicy');
+    expect(allowed(plainPolicies, OUTSIDE['ingress-controller'], plainCornflow, 5000)).toBe(false);
+    expect(allowed(plainPolicies, plainCornflow, OUTSIDE.internet, 636)).toBe(false);
   });
 
   test('production: the external database and Redis are reachable only on their ports and CIDRs', () => {
