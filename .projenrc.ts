@@ -11,6 +11,8 @@ const project = new typescript.TypeScriptProject({
   copyrightOwner: 'The cdk8s-airflow authors',
   defaultReleaseBranch: 'main',
   projenrcTs: true,
+  // bin/kubeconform is a repository tool (npm run kubeconform), not a command of the package.
+  autoDetectBin: false,
   packageManager: javascript.NodePackageManager.NPM,
   minNodeVersion: '20.0.0',
   typescriptVersion: '5.9.3',
@@ -43,9 +45,15 @@ const project = new typescript.TypeScriptProject({
     },
   },
 
-  deps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.4.0', 'yaml@^2.9.0', 'ajv@^8.17.0'],
-  peerDeps: [],
-  devDeps: ['cdk8s-cli@^2.207.0', '@kubernetes/client-node@^1.4.0', 'ts-node@^10.9.2'],
+  keywords: ['cdk8s', 'kubernetes', 'airflow', 'apache-airflow', 'helm', 'constructs', 'pod-security', 'networkpolicy', 'cornflow'],
+  // A construct library: the app's own cdk8s, constructs and cdk8s-plus-27 must be the ones these constructs use (a
+  // second, nested copy breaks `new AirflowChart(app, ...)`), so they are peers; the same ranges are dev dependencies
+  // here so that this repository builds and tests against what its users get.
+  deps: ['yaml@^2.9.0'],
+  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.4.0'],
+  peerDependencyOptions: { pinnedDevDependency: false },
+  devDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.4.0', 'ajv@^8.17.0',
+    'cdk8s-cli@^2.207.0', '@kubernetes/client-node@^1.4.0', 'ts-node@^10.9.2'],
 
   jest: true,
   jestOptions: {
@@ -57,7 +65,7 @@ const project = new typescript.TypeScriptProject({
       // The slower tiers have their own tasks: `npm run test:integration` (real Airflow, PostgreSQL, slapd),
       // `npm run test:cluster` (a real control plane, test/cluster/jest.config.json) and `npm run test:e2e` (the
       // rendered chart run as sandboxed processes, test/e2e/jest.config.json).
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/', '/test/package/'],
       collectCoverage: false,
       maxWorkers: 2,
     },
@@ -118,6 +126,14 @@ project.addTask('test:e2e', {
   steps: [{ exec: 'jest --ci --runInBand --config test/e2e/jest.config.json', receiveArgs: true }],
 });
 
+// `npm run test:package` (issue 15): `npm pack`, the tarball installed offline into a fresh app next to exactly pinned
+// cdk8s, constructs and cdk8s-plus-27, and the README's quick start compiled (strict) and run as written.
+project.addTask('test:package', {
+  description: 'Install the packed library into a fresh cdk8s app and run the README quick start from it',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ exec: 'jest --ci --runInBand --config test/package/jest.config.json', receiveArgs: true }],
+});
+
 // `npm run bench` (issue 5): speed and memory of synthesis and chart rendering -> test/bench/results.json + README.
 // The harness runs compiled (lib/test/bench), so the processes it times carry no TypeScript compiler.
 // `npm run bench -- --only synth,scale` or `-- --readme-only` pass options through.
@@ -156,10 +172,21 @@ project.addTask('config:reference', {
   steps: [{ exec: 'bash -c \'eval "$(bash .ci/tools/auth-stack.sh)" && "$AUTH_STACK_PYTHON" test/integration/airflow-reference.py src/config/airflow-reference.json\'' }],
 });
 
-// `npx kubeconform ...` runs the pinned kubeconform with our offline strict schemas (bin/kubeconform, a plain node script).
-project.addBins({ kubeconform: 'bin/kubeconform' });
+// `npm run kubeconform -- ...` runs the pinned kubeconform with our offline strict schemas (bin/kubeconform, a plain
+// node script). A repository tool, not a package bin: it needs a checkout, and would shadow a real kubeconform.
+project.package.setScript('kubeconform', 'node bin/kubeconform');
 
 project.gitignore.exclude('dist/', 'lib/', '.cache/');
-project.npmignore?.exclude('examples/', 'charts/', '.ci/', 'cdk8s.yaml');
+// The package is the library: lib/src without the chart emitter (lib/src/helm, lib/src/values: they write
+// charts/airflow in this repository) and without the examples' entry point (lib/src/main.js).
+project.npmignore?.exclude('examples/', 'charts/', '.ci/', 'cdk8s.yaml', '/bin/', '/lib/src/main.*', '/lib/src/helm/', '/lib/src/values/',
+  '/scratch/', '/test-reports/', '*.tsbuildinfo', '/lib/**/*.js.map');
+project.package.addVersion('0.1.0');
+project.package.addField('exports', {
+  '.': { types: './lib/src/index.d.ts', default: './lib/src/index.js' },
+  './package.json': './package.json',
+});
+// Supported: Node 20 and 22 (CI runs the fast tier on both), TypeScript 5.x in consuming projects (7.x breaks ts-node).
+project.package.addEngine('node', '>= 20.0.0');
 
 project.synth();

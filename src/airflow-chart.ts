@@ -292,9 +292,19 @@ export class AirflowChart extends Chart {
   /** Security defaults this chart relaxes, one sentence each (empty when none). */
   public readonly relaxedDefaults: string[] = [];
 
+  /** `<namespace>/<releaseName>`: what two charts of one App may not share (their objects would have the same names). */
+  private readonly releaseKey: string;
+
   constructor(scope: Construct, id: string, props: AirflowChartProps = {}) {
     super(scope, id, props);
     const releaseName = validateReleaseName(props.releaseName ?? id);
+    this.releaseKey = `${props.namespace ?? ''}/${releaseName}`;
+    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof AirflowChart && (c as AirflowChart).releaseKey === this.releaseKey);
+    if (twin) {
+      throw new Error(`AirflowChart '${this.node.path}': releaseName '${releaseName}' is already used in namespace '${props.namespace ?? '(none)'}' `
+        + `by AirflowChart '${twin.node.path}'; every object is named <releaseName>-<component>, so one would overwrite the other: `
+        + 'give each chart its own releaseName (or namespace)');
+    }
     const executor = props.executor ?? Executor.CELERY;
     const image = props.image ?? DefaultImages.AIRFLOW;
     const database = props.database ?? MetadataDatabase.embedded();
@@ -344,6 +354,11 @@ export class AirflowChart extends Chart {
     const externalDb = database.externalOptions;
     const embeddedBroker = broker?.isEmbedded ? broker.embeddedOptions : undefined;
     const externalBroker = broker?.externalOptions;
+    const dbMode = externalDb ? (externalDb.sslMode ?? SslMode.VERIFY_FULL) : undefined;
+    if (dbMode === SslMode.DISABLE || dbMode === SslMode.PREFER) {
+      this.relaxedDefaults.push(`database.sslMode=${dbMode}: the metadata database connection ${dbMode === SslMode.DISABLE ? 'is not encrypted' : 'may fall back to plain text'}`);
+    }
+    if (externalBroker?.tls === false) this.relaxedDefaults.push('broker tls=false: the Celery broker connection (and its password) is not encrypted');
     const adminOptions = props.adminUser ?? {};
     const adminEnabled = adminOptions.enabled ?? auth.isDatabase;
     if (adminEnabled) validateAdminUser(adminOptions);

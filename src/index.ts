@@ -1,25 +1,63 @@
-export * from './airflow-chart';
-export * from './components/api-server';
-export * from './components/celery-worker';
-export { CornflowServer, CORNFLOW_PORT, CORNFLOW_ROLE } from './components/cornflow';
-export * from './components/dag-processor';
-export * from './components/flower';
-export * from './components/jobs';
-export * from './components/postgres';
-export * from './components/redis';
-export * from './components/release';
-export * from './components/scheduler';
-export * from './components/triggerer';
-export * from './components/workload';
-export * from './config/airflow-config';
-export * from './config/auth';
-export * from './config/broker';
-export * from './config/cornflow';
-export * from './config/dags';
-export * from './config/database';
-export * from './config/executor';
-export * from './config/image';
-export * from './config/ingress';
-export * from './config/secrets';
-export * from './security/network';
-export * from './security/pod-security';
+/**
+ * The public API of cdk8s-airflow: the chart, its props and the factories and enums that build them. Everything else
+ * (the components' internals, the chart emitter, validators and scripts) is private and may change in any release.
+ *
+ * The components are exported as types: they are the chart's properties (`chart.scheduler.workload.resource`, for
+ * patching) and are not meant to be built on their own, since each needs the release's configuration, Secrets and
+ * network policies that `AirflowChart` wires together.
+ */
+
+// The chart and its props.
+export { AirflowChart } from './airflow-chart';
+export type {
+  AirflowChartProps, AdminUserOptions, AirflowSecretsOptions, FlowerChartOptions, NetworkPolicyOptions,
+  PostgresChartOptions, RedisChartOptions,
+} from './airflow-chart';
+
+// Components, reachable from the chart.
+export type { ApiServer, ApiServerOptions } from './components/api-server';
+export type { CeleryWorkers, CeleryWorkersOptions } from './components/celery-worker';
+export type { CornflowServer } from './components/cornflow';
+export type { DagProcessor, DagProcessorOptions } from './components/dag-processor';
+export type { Flower, FlowerOptions } from './components/flower';
+export type { JobOptions } from './components/jobs';
+export type { Postgres, PostgresOptions } from './components/postgres';
+export type { Redis, RedisOptions } from './components/redis';
+export type { AirflowRelease } from './components/release';
+export type { Scheduler, SchedulerOptions } from './components/scheduler';
+export type { Triggerer, TriggererOptions } from './components/triggerer';
+export type { Workload, WorkloadOptions } from './components/workload';
+export { API_SERVER_PORT } from './components/api-server';
+export { CORNFLOW_PORT, CORNFLOW_ROLE } from './components/cornflow';
+export { FLOWER_PORT } from './components/flower';
+export { POSTGRES_PORT } from './components/postgres';
+export { REDIS_PORT } from './components/redis';
+
+// Configuration.
+export type { AirflowConfig, AirflowConfigValue } from './config/airflow-config';
+export { AirflowAuth, AuthKind, OidcProvider } from './config/auth';
+export type {
+  AuthOptions, AzureEntraIdOptions, DatabaseAuthOptions, ExternalAuthOptions, GenericOidcOptions, KeycloakOptions,
+  LdapAuthOptions, OidcAuthOptions, OktaOptions,
+} from './config/auth';
+export { LdapDirectory, LdapTransport } from './config/auth-ldap';
+export type { LdapDirectoryProps } from './config/auth-ldap';
+export { BuiltinRole, CORNFLOW_AIRFLOW_ROLE, DagAccess, DagGrant, FabPermission } from './config/auth-roles';
+export type { CustomRole } from './config/auth-roles';
+export { CeleryBroker } from './config/broker';
+export type { EmbeddedBrokerOptions, ExternalBrokerOptions } from './config/broker';
+export { Cornflow, CornflowAuth, CornflowDatabase, CornflowRole } from './config/cornflow';
+export type { CornflowLdapOptions, CornflowOptions, CornflowRoleGroups, CornflowUserOptions } from './config/cornflow';
+export { DagsSource } from './config/dags';
+export { MetadataDatabase, SslMode } from './config/database';
+export type { EmbeddedDatabaseOptions, ExternalDatabaseOptions } from './config/database';
+export { Executor } from './config/executor';
+export { AIRFLOW_VERSION, ContainerImage, DefaultImages, ImagePullPolicy } from './config/image';
+export type { ContainerImageOptions } from './config/image';
+export { IngressTls, IssuerKind } from './config/ingress';
+export type { IngressOptions } from './config/ingress';
+export { SecretKeyRef } from './config/secrets';
+
+// Security.
+export { ImageIdentity } from './security/pod-security';
+export type { ProcessIdentity, RunAsIdentity, SecurityRelaxations } from './security/pod-security';

@@ -35,6 +35,11 @@ describe('AirflowChart bad input', () => {
     ['throws if config sets a chart-owned key', () => errorOf({ config: { core: { executor: 'LocalExecutor' } } }), /config\.core\.executor is managed by the chart; use the executor prop/],
     ['throws if a memory limit is missing', () => errorOf({ scheduler: { resources: { cpu: { request: Cpu.millis(100) }, memory: { request: Size.mebibytes(256) } } } }), /scheduler\.resources\.memory\.limit is required/],
     ['throws if the memory limit is below the request', () => errorOf({ triggerer: { resources: { cpu: { request: Cpu.millis(100) }, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } } }), /triggerer\.resources\.memory\.limit \(1024Mi\) must be at least memory\.request \(2048Mi\)/],
+    ['throws if a CPU request is negative', () => errorOf({ scheduler: { resources: { cpu: { request: Cpu.units(-2) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } } } }), /scheduler\.resources\.cpu\.request must be a positive CPU amount, got '-2'; e\.g\. Cpu\.millis\(500\)/],
+    ['throws if a CPU limit is zero', () => errorOf({ scheduler: { resources: { cpu: { request: Cpu.millis(100), limit: Cpu.millis(0) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } } } }), /scheduler\.resources\.cpu\.limit must be a positive CPU amount, got '0m'/],
+    ['throws if memory is a string (plain JavaScript)', () => errorOf({ scheduler: { resources: { cpu: { request: Cpu.millis(100) }, memory: { request: '2 GB' as any, limit: '2 GB' as any } } } }), /scheduler\.resources\.memory\.request must be a cdk8s Size \(e\.g\. Size\.mebibytes\(512\) or Size\.gibibytes\(2\)\), got "2 GB"/],
+    ['throws if CPU is a string (plain JavaScript)', () => errorOf({ scheduler: { resources: { cpu: { request: '500m' as any }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } } } }), /scheduler\.resources\.cpu\.request must be a cdk8s-plus Cpu/],
+    ['throws if sslMode is not an SslMode (plain JavaScript)', () => errorOf({ database: MetadataDatabase.external({ host: 'db.example.com', password: SecretKeyRef.fromSecret('db', 'pw'), sslMode: 'verify_full' as any }) }), /database\.sslMode must be one of disable, prefer, require, verify-ca, verify-full \(SslMode\.\*\), got 'verify_full'/],
     ['throws if a CPU request is missing', () => errorOf({ workers: { resources: { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } } } }), /workers\.resources\.cpu\.request is required/],
     ['throws if workers.terminationGracePeriod is too short', () => errorOf({ workers: { terminationGracePeriod: Duration.seconds(5) } }), /workers\.terminationGracePeriod must be from 30s to 86400s in whole seconds, got 5s/],
     ['throws if pod labels override app.kubernetes.io labels', () => errorOf({ apiServer: { podLabels: { 'app.kubernetes.io/name': 'x' } } }), /apiServer\.podLabels may not set 'app\.kubernetes\.io\/name'/],
@@ -196,5 +201,55 @@ describe('AirflowChart behaviour', () => {
     const chart = new AirflowChart(Testing.app(), 'airflow');
     expect(chart.scheduler.workload.node.findChild('Resource')).toBe(chart.scheduler.workload.resource);
     expect(chart.postgres!.workload.node.findChild('Resource')).toBe(chart.postgres!.workload.resource);
+  });
+});
+
+describe('several AirflowCharts in one App (tenants)', () => {
+  test('refuses two charts with the same release name in one namespace, naming both and the fix', () => {
+    const app = Testing.app();
+    new AirflowChart(app, 'team-a', { namespace: 'shared', releaseName: 'airflow' });
+    expect(() => new AirflowChart(app, 'team-b', { namespace: 'shared', releaseName: 'airflow' }))
+      .toThrow(/AirflowChart 'team-b': releaseName 'airflow' is already used in namespace 'shared' by AirflowChart 'team-a'.*give each chart its own releaseName \(or namespace\)/);
+  });
+
+  test('refuses two charts without a namespace whose ids are the release name', () => {
+    const app = Testing.app();
+    new AirflowChart(app, 'airflow');
+    expect(() => new AirflowChart(app, 'other', { releaseName: 'airflow' })).toThrow(/releaseName 'airflow' is already used in namespace '\(none\)'/);
+  });
+
+  test('accepts the same release name in different namespaces, and different names in one namespace', () => {
+    const app = Testing.app();
+    const charts = [
+      new AirflowChart(app, 'a', { namespace: 'team-a', releaseName: 'airflow' }),
+      new AirflowChart(app, 'b', { namespace: 'team-b', releaseName: 'airflow' }),
+      new AirflowChart(app, 'c', { namespace: 'team-a', releaseName: 'airflow-2' }),
+    ];
+    const names = charts.map((c) => synth(c).map((m) => `${m.metadata.namespace}/${m.kind}/${m.metadata.name}`));
+    const all = names.flat();
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe('relaxed defaults are listed', () => {
+  test.each([
+    [SslMode.DISABLE, 'database.sslMode=disable: the metadata database connection is not encrypted'],
+    [SslMode.PREFER, 'database.sslMode=prefer: the metadata database connection may fall back to plain text'],
+  ])('an external database with sslMode %s', (sslMode, listed) => {
+    const chart = new AirflowChart(Testing.app(), 'airflow', { database: MetadataDatabase.external({ host: 'db.example.com', password: SecretKeyRef.fromSecret('db', 'pw'), sslMode }) });
+    expect(chart.relaxedDefaults).toEqual([listed]);
+  });
+
+  test('an external broker without TLS', () => {
+    const chart = new AirflowChart(Testing.app(), 'airflow', { broker: CeleryBroker.external({ host: 'redis.example.com', tls: false, password: SecretKeyRef.fromSecret('r', 'pw') }) });
+    expect(chart.relaxedDefaults).toEqual(['broker tls=false: the Celery broker connection (and its password) is not encrypted']);
+  });
+
+  test('verify-full and TLS are not relaxations', () => {
+    const chart = new AirflowChart(Testing.app(), 'airflow', {
+      database: MetadataDatabase.external({ host: 'db.example.com', password: SecretKeyRef.fromSecret('db', 'pw'), caCertificate: SecretKeyRef.fromSecret('ca', 'ca.crt') }),
+      broker: CeleryBroker.external({ host: 'redis.example.com', password: SecretKeyRef.fromSecret('r', 'pw') }),
+    });
+    expect(chart.relaxedDefaults).toEqual([]);
   });
 });

@@ -146,6 +146,9 @@ export class MetadataDatabase {
         throw new Error('database.password is required for an external database; pass SecretKeyRef.fromSecret(name, key)');
       }
       const mode = external.sslMode ?? SslMode.VERIFY_FULL;
+      if (!Object.values(SslMode).includes(mode)) {
+        throw new Error(`database.sslMode must be one of ${Object.values(SslMode).join(', ')} (SslMode.*), got '${mode}'`);
+      }
       if ((mode === SslMode.VERIFY_CA || mode === SslMode.VERIFY_FULL) && !external.caCertificate) {
         throw new Error(`database.caCertificate is required with sslMode '${mode}'; pass SecretKeyRef.fromSecret(name, 'ca.crt') or choose SslMode.REQUIRE`);
       }

@@ -3,7 +3,7 @@
  * the process writes; this module turns that into hardened Kubernetes specs (wire format).
  */
 import { Size } from 'cdk8s';
-import { ContainerResources } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu } from 'cdk8s-plus-27';
 import { isExpr, Val } from '../expr/core';
 import { add, concat, isSet, mapChoice, not } from '../expr/ops';
 import { items, NonEmpty, nonEmptyList, nonEmptyMap, nonEmptyValue, template, when } from '../expr/tree';
@@ -133,18 +133,33 @@ export function renderResources(prop: string, r: ContainerResources): Record<str
   if (!r.cpu?.request) throw new Error(`${prop}.cpu.request is required (every container declares a CPU request); e.g. Cpu.millis(100)`);
   if (!r.memory?.request) throw new Error(`${prop}.memory.request is required; e.g. Size.mebibytes(256)`);
   if (!r.memory?.limit) throw new Error(`${prop}.memory.limit is required (an unbounded container can starve its node); e.g. Size.gibibytes(1)`);
-  const memReq = r.memory.request.toMebibytes();
-  const memLim = r.memory.limit.toMebibytes();
+  // From plain JavaScript anything can arrive here: say what is expected instead of failing inside cdk8s.
+  const size = (key: string, v: unknown): number => {
+    if (typeof (v as Size | undefined)?.toMebibytes !== 'function') {
+      throw new Error(`${prop}.${key} must be a cdk8s Size (e.g. Size.mebibytes(512) or Size.gibibytes(2)), got ${JSON.stringify(v)}`);
+    }
+    return (v as Size).toMebibytes();
+  };
+  const cpu = (key: string, v: unknown): string => {
+    const amount = (v as Cpu | undefined)?.amount;
+    if (typeof amount !== 'string') throw new Error(`${prop}.${key} must be a cdk8s-plus Cpu (e.g. Cpu.millis(500) or Cpu.units(2)), got ${JSON.stringify(v)}`);
+    if (!/^(\d+(\.\d+)?|\.\d+)m?$/.test(amount) || Number(amount.replace(/m$/, '')) <= 0) {
+      throw new Error(`${prop}.${key} must be a positive CPU amount, got '${amount}'; e.g. Cpu.millis(500)`);
+    }
+    return amount;
+  };
+  const memReq = size('memory.request', r.memory.request);
+  const memLim = size('memory.limit', r.memory.limit);
   if (memReq <= 0) throw new Error(`${prop}.memory.request must be positive, got ${memReq}Mi`);
   if (memLim < memReq) {
     throw new Error(`${prop}.memory.limit (${memLim}Mi) must be at least memory.request (${memReq}Mi)`);
   }
-  requests.cpu = r.cpu.request.amount;
+  requests.cpu = cpu('cpu.request', r.cpu.request);
   requests.memory = `${memReq}Mi`;
   limits.memory = `${memLim}Mi`;
-  if (r.cpu.limit) limits.cpu = r.cpu.limit.amount;
-  if (r.ephemeralStorage?.request) requests['ephemeral-storage'] = `${r.ephemeralStorage.request.toMebibytes()}Mi`;
-  if (r.ephemeralStorage?.limit) limits['ephemeral-storage'] = `${r.ephemeralStorage.limit.toMebibytes()}Mi`;
+  if (r.cpu.limit) limits.cpu = cpu('cpu.limit', r.cpu.limit);
+  if (r.ephemeralStorage?.request) requests['ephemeral-storage'] = `${size('ephemeralStorage.request', r.ephemeralStorage.request)}Mi`;
+  if (r.ephemeralStorage?.limit) limits['ephemeral-storage'] = `${size('ephemeralStorage.limit', r.ephemeralStorage.limit)}Mi`;
   return { requests, limits };
 }
 

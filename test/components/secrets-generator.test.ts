@@ -4,7 +4,7 @@ import { createServer, Server } from 'https';
 import { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { SECRET_GENERATOR_SCRIPT } from '../../src';
+import { SECRET_GENERATOR_SCRIPT } from '../../src/components/jobs';
 import { findJob, Manifest, synthAirflow } from '../util';
 
 /**

@@ -1,4 +1,4 @@
-import { mergeConfig, renderAirflowCfg, validateConfig } from '../../src';
+import { mergeConfig, renderAirflowCfg, validateConfig } from '../../src/config/airflow-config';
 
 describe('airflow.cfg rendering', () => {
   test('sections and keys are sorted so the checksum is stable', () => {

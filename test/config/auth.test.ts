@@ -5,8 +5,9 @@ import { join } from 'path';
 import { App, Testing } from 'cdk8s';
 import {
   AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, FabPermission, LdapDirectory,
-  LdapDirectoryProps, LdapTransport, OidcProvider, ROLE_PERMISSIONS_SCRIPT, SecretKeyRef,
+  LdapDirectoryProps, LdapTransport, OidcProvider, SecretKeyRef,
 } from '../../src';
+import { ROLE_PERMISSIONS_SCRIPT } from '../../src/config/auth-roles';
 import { containersOf, errorOf, find, findJob, Manifest, podTemplates, synthAirflow } from '../util';
 import { LDAP_DIRECTORY_PROPS as directoryProps } from '../variants';
 

@@ -1,4 +1,5 @@
-import { AIRFLOW_VERSION, Executor, IngressTls, OWNED_KEYS, SECRET_KEYS } from '../../src';
+import { AIRFLOW_VERSION, Executor, IngressTls } from '../../src';
+import { OWNED_KEYS, SECRET_KEYS } from '../../src/config/airflow-config';
 import { AIRFLOW_REFERENCE, closestName, referenceOption, retiredOption, splitPath } from '../../src/config/config-reference';
 import { find, synthAirflow } from '../util';
 

@@ -1,5 +1,5 @@
 /**
- * `npx kubeconform ...` in this repository (package.json bin -> bin/kubeconform -> test/validate/kubeconform-cli.ts):
+ * `npm run kubeconform -- ...` in this repository (package.json script -> bin/kubeconform -> test/validate/kubeconform-cli.ts):
  * it must run non-interactively (no stdin, CI=true), fail on bad input with a message naming the field, and never
  * call itself (the cause of the old `npx kubeconform` hang: see pathWithoutWrapper).
  */
@@ -13,7 +13,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 function npx(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync('npx', ['--no-install', 'kubeconform', ...args], {
+  return spawnSync('npm', ['run', '--silent', 'kubeconform', '--', ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'], // no stdin: a prompt would fail rather than hang
@@ -28,7 +28,7 @@ const BAD: Array<[string, RegExp]> = [
   ['pdb-removed-api.yaml', /could not find schema for PodDisruptionBudget/],
 ];
 
-describe('npx kubeconform', () => {
+describe('npm run kubeconform', () => {
   test('fails on broken manifests with a message naming each problem', () => {
     // WHEN the repository's `kubeconform` bin validates broken manifests, without stdin
     const r = npx(['-summary', ...BAD.map(([file]) => path.join(FIXTURES, file))]);

@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import { OWNED_KEYS, SECRET_KEYS, validateConfig } from '../../src';
+import { OWNED_KEYS, SECRET_KEYS, validateConfig } from '../../src/config/airflow-config';
 import { AIRFLOW_REFERENCE, retiredSections, SENSITIVE_VARIANTS, splitPath } from '../../src/config/config-reference';
 import { defaultValues, mergeValues } from '../../src/values/model';
 import { valuesSchema } from '../../src/values/schema';
