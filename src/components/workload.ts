@@ -13,7 +13,7 @@ import { AirflowRelease, ImageSpec } from './release';
 export interface WorkloadOptions {
   /**
    * CPU and memory. CPU and memory requests and a memory limit are required when given.
-   * @default - per component, see the README
+   * @default - per component: README.md "Default resources" (e.g. api-server cpu 250m, memory 1Gi, limit 2Gi)
    */
   readonly resources?: ContainerResources;
   /**
