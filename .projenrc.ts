@@ -134,6 +134,13 @@ project.addTask('test:package', {
   steps: [{ exec: 'jest --ci --runInBand --config test/package/jest.config.json', receiveArgs: true }],
 });
 
+// `npm run api`: regenerate API.md, the API reference, from src/index.ts and its doc comments (test/api/reference.ts);
+// test/api/reference.test.ts fails while it is stale or while a public name has no doc comment.
+project.addTask('api', {
+  description: 'Generate API.md (the API reference) from the public exports and their doc comments',
+  steps: [{ exec: 'ts-node --transpileOnly test/api/reference.ts' }],
+});
+
 // `npm run bench` (issue 5): speed and memory of synthesis and chart rendering -> test/bench/results.json + README.
 // The harness runs compiled (lib/test/bench), so the processes it times carry no TypeScript compiler.
 // `npm run bench -- --only synth,scale` or `-- --readme-only` pass options through.

@@ -279,15 +279,25 @@ export interface AirflowChartProps extends ChartProps {
  * default-deny NetworkPolicies, and an optional TLS Ingress.
  */
 export class AirflowChart extends Chart {
+  /** The release's shared settings (names, image, configuration, Secrets, network policy settings) every component uses. */
   public readonly release: AirflowRelease;
+  /** The api-server (UI, REST API and execution API). */
   public readonly apiServer: ApiServer;
+  /** The scheduler (with the LocalExecutor it also runs the tasks). */
   public readonly scheduler: Scheduler;
+  /** The standalone dag-processor. */
   public readonly dagProcessor: DagProcessor;
+  /** The triggerer (deferred tasks). */
   public readonly triggerer: Triggerer;
+  /** The Celery workers; undefined unless the executor is Executor.CELERY. */
   public readonly workers?: CeleryWorkers;
+  /** Flower; undefined unless `flower.enabled`. */
   public readonly flower?: Flower;
+  /** The embedded PostgreSQL; undefined with `MetadataDatabase.external`. */
   public readonly postgres?: Postgres;
+  /** The embedded Redis; undefined without Celery or with `CeleryBroker.external`. */
   public readonly redis?: Redis;
+  /** The Cornflow server; undefined unless `cornflow` is `Cornflow.enabled(...)`. */
   public readonly cornflow?: CornflowServer;
   /** Security defaults this chart relaxes, one sentence each (empty when none). */
   public readonly relaxedDefaults: string[] = [];

@@ -6,6 +6,7 @@ import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
+/** The api-server's port (container and Service). */
 export const API_SERVER_PORT = 8080;
 
 /** Options of {@link ApiServer} that {@link AirflowChart} exposes under its own prop. */
@@ -48,6 +49,7 @@ export interface ApiServerProps {
  * @see https://airflow.apache.org/docs/apache-airflow/stable/cli-and-env-variables-ref.html#api-server
  */
 export class ApiServer extends Construct {
+  /** The api-server's Deployment, Service and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: ApiServerProps) {

@@ -57,6 +57,7 @@ export interface CeleryWorkersProps {
  * @see https://airflow.apache.org/docs/apache-airflow-providers-celery/stable/celery_executor.html
  */
 export class CeleryWorkers extends Construct {
+  /** The workers' Deployment and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: CeleryWorkersProps) {

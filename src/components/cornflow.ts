@@ -19,6 +19,7 @@ import { airflowJobContainer, JobSettings, ReleaseJob, SyncRoles } from './jobs'
 import { AirflowRelease, ImageSpec, OptionalSecretRef, SecretRef, secretEnv } from './release';
 import { resources, Workload, WorkloadSettings } from './workload';
 
+/** Cornflow's port (container and Service). */
 export const CORNFLOW_PORT = 5000;
 /** Cornflow's user in Airflow (database login). */
 export const CORNFLOW_AIRFLOW_USER = 'cornflow';
@@ -133,6 +134,7 @@ export interface CornflowServerProps {
  * that regenerates SECRET_KEY at every start and writes into the image; the init Job does its other steps.
  */
 export class CornflowServer extends Construct {
+  /** Cornflow's Deployment, Service and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: CornflowServerProps) {

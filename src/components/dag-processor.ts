@@ -26,6 +26,7 @@ export interface DagProcessorProps {
  * stores serialized DAGs. Liveness and readiness: `airflow jobs check --job-type DagProcessorJob --local`.
  */
 export class DagProcessor extends Construct {
+  /** The dag-processor's Deployment and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: DagProcessorProps) {

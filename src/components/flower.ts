@@ -5,6 +5,7 @@ import { airflowWorkload, httpProbe } from './airflow-process';
 import { AirflowRelease, SecretRef, secretEnv } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
+/** Flower's port (container and Service). */
 export const FLOWER_PORT = 5555;
 
 /** Options of {@link Flower} that {@link AirflowChart} exposes under its own prop. */
@@ -33,6 +34,7 @@ export interface FlowerProps {
  * Probes use Flower's unauthenticated `/healthcheck`.
  */
 export class Flower extends Construct {
+  /** Flower's Deployment, Service and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: FlowerProps) {

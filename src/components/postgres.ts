@@ -10,6 +10,7 @@ import { imagePullPolicy, imageReference } from './image-spec';
 import { AirflowRelease, ImageSpec, SecretRef } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
+/** PostgreSQL's port (container and Service). */
 export const POSTGRES_PORT = 5432;
 
 /** Options of {@link Postgres} that {@link AirflowChart} exposes under its own prop. */
@@ -46,9 +47,11 @@ export const POSTGRES_STORAGE_DEFAULT = Size.gibibytes(8);
  * is retained when the release is deleted. The password comes from a Secret file, never an argument.
  */
 export class Postgres extends Construct {
+  /** PostgreSQL's StatefulSet, Service and network connections. */
   public readonly workload: Workload;
   /** Service host name clients connect to. */
   public readonly host: Val<string>;
+  /** The port clients connect to. */
   public readonly port = POSTGRES_PORT;
 
   constructor(scope: Construct, id: string, props: PostgresProps) {

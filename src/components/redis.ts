@@ -8,6 +8,7 @@ import { imagePullPolicy, imageReference } from './image-spec';
 import { AirflowRelease, ImageSpec, SecretRef, secretEnv, sha256 } from './release';
 import { resources, Workload, WorkloadOptions, WorkloadSettings } from './workload';
 
+/** Redis's port (container and Service). */
 export const REDIS_PORT = 6379;
 
 /** Options of {@link Redis} that {@link AirflowChart} exposes under its own prop. */
@@ -48,8 +49,11 @@ const REDIS_CONF = [
  * Embedded Redis for the Celery broker and result backend, on the official image, password required.
  */
 export class Redis extends Construct {
+  /** Redis's Deployment, Service and network connections. */
   public readonly workload: Workload;
+  /** The Service name clients connect to. */
   public readonly host: Val<string>;
+  /** The port clients connect to. */
   public readonly port = REDIS_PORT;
 
   constructor(scope: Construct, id: string, props: RedisProps) {

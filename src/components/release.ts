@@ -116,22 +116,37 @@ export function secretEnv(name: string, ref: SecretRef): Record<string, unknown>
  * by `AirflowChart`.
  */
 export class AirflowRelease {
+  /** The release name: every object is `<name>-<component>`. */
   public readonly name: Val<string>;
+  /** The namespace of every object. */
   public readonly namespace: Val<string>;
+  /** Airflow's image. */
   public readonly image: ImageSpec;
+  /** Pull Secrets of every pod. */
   public readonly imagePullSecrets: Val<{ name: string }[]>;
+  /** The executor. */
   public readonly executor: Val<Executor>;
+  /** Which executor is in use, as conditions the components branch on. */
   public readonly executors: ExecutorConditions;
+  /** The rendered airflow.cfg (no secrets: they come from the environment). */
   public readonly configText: Val<string>;
+  /** The metadata database: host, port, user, TLS and password Secret. */
   public readonly database: DatabaseEndpoint;
+  /** The Celery broker: host, port, TLS and password Secret. */
   public readonly broker: BrokerEndpoint;
+  /** Airflow's own secrets (fernet key, JWT secret, API secret key): where each is read from. */
   public readonly secrets: AirflowSecretRefs;
+  /** The PersistentVolumeClaim holding the DAGs; empty when they come with the image. */
   public readonly dagsClaim: Val<string>;
+  /** NetworkPolicy settings: on or off, DNS peers, task egress. */
   public readonly network: NetworkPolicySettings;
+  /** Whether containers may write to their root filesystem (a relaxation). */
   public readonly writableRootFilesystem: Val<boolean>;
   /** Security contexts and defaults of the release's pods. */
   public readonly security: PodSecurity;
+  /** The `app.kubernetes.io/managed-by` label value. */
   public readonly managedBy: Val<string>;
+  /** The `helm.sh/chart` label value, in the emitted Helm chart only. */
   public readonly chartLabel?: Val<string>;
   /** Environment of the processes that run tasks. */
   public readonly taskEnv: unknown[];

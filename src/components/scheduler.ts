@@ -37,6 +37,7 @@ export interface SchedulerProps {
  * @see https://airflow.apache.org/docs/apache-airflow/stable/administration-and-deployment/logging-monitoring/check-health.html
  */
 export class Scheduler extends Construct {
+  /** The scheduler's Deployment and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: SchedulerProps) {

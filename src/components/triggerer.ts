@@ -29,6 +29,7 @@ export interface TriggererProps {
  * Liveness and readiness: `airflow jobs check --job-type TriggererJob --local`.
  */
 export class Triggerer extends Construct {
+  /** The triggerer's Deployment and network connections. */
   public readonly workload: Workload;
 
   constructor(scope: Construct, id: string, props: TriggererProps) {

@@ -222,9 +222,13 @@ export interface WorkloadSpec extends Omit<PodSpecInput, 'serviceAccountName' | 
  * NetworkPolicy built from its declared connections.
  */
 export class Workload extends Construct implements INetworkEndpoint {
+  /** The Deployment or StatefulSet (construct id `Resource`), for `ApiObject.of(...).addJsonPatch(...)`. */
   public readonly resource: ApiObject;
+  /** Its ClusterIP Service, when it serves a port. */
   public readonly service?: ApiObject;
+  /** Its network edges: every allowed peer becomes a NetworkPolicy rule on both sides. */
   public readonly connections: Connections;
+  /** Object name, `<release>-<component>`. */
   public readonly name: Val<string>;
 
   constructor(scope: Construct, id: string, spec: WorkloadSpec) {

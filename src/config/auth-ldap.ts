@@ -117,22 +117,39 @@ function isDn(v: string): boolean {
  * gives the conventional `LDAP_*` names.
  */
 export class LdapDirectory {
+  /** The directory URL (`ldaps://` or `ldap://`). */
   public readonly url: string;
+  /** Host name from the URL. */
   public readonly host: string;
+  /** Port from the URL (636 for ldaps, 389 for ldap by default). */
   public readonly port: number;
+  /** How the connection is protected: LDAPS, StartTLS, or (relaxed) none. */
   public readonly transport: LdapTransport;
+  /** The CA certificate that verifies the directory, from a Secret. */
   public readonly caCertificate?: SecretKeyRef;
+  /** The DN of the service account that searches the directory. */
   public readonly bindDn?: string;
+  /** The service account's password, from a Secret. */
   public readonly bindPassword?: SecretKeyRef;
+  /** Where users are searched. */
   public readonly userBase: string;
+  /** The attribute a login name is matched against (e.g. uid). */
   public readonly usernameAttribute: string;
+  /** Object class of user entries. */
   public readonly userObjectClass: string;
+  /** Attribute holding the e-mail address. */
   public readonly emailAttribute: string;
+  /** Attribute holding the first name. */
   public readonly firstNameAttribute: string;
+  /** Attribute holding the last name. */
   public readonly lastNameAttribute: string;
+  /** Attribute of a user entry listing its groups (e.g. memberOf). */
   public readonly userGroupAttribute: string;
+  /** Where groups are searched (needed by consumers that search groups, e.g. Cornflow). */
   public readonly groupBase?: string;
+  /** Object class of group entries. */
   public readonly groupObjectClass: string;
+  /** Attribute of a group entry listing its members. */
   public readonly groupMemberAttribute: string;
   /** CIDRs the directory's addresses are in (NetworkPolicy egress on {@link port}). */
   public readonly cidrs: string[];

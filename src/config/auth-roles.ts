@@ -17,9 +17,13 @@
 
 /** Airflow's built-in roles, created by the FAB auth manager. */
 export enum BuiltinRole {
+  /** Everything, including users, roles and configuration. */
   ADMIN = 'Admin',
+  /** User, plus connections, pools, variables and providers. */
   OP = 'Op',
+  /** Viewer, plus editing DAGs and their runs and task instances. */
   USER = 'User',
+  /** Read-only access to DAGs, runs, task instances and logs. */
   VIEWER = 'Viewer',
   /** No permissions (anonymous access is off). */
   PUBLIC = 'Public',

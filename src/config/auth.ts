@@ -21,8 +21,11 @@ const SECRET_DIR = `${AIRFLOW_HOME}/secrets`;
 
 /** Which login Airflow's FAB auth manager uses. */
 export enum AuthKind {
+  /** Users in the metadata database (FAB), created by an administrator. */
   DATABASE = 'database',
+  /** An LDAP directory (FAB AUTH_LDAP). */
   LDAP = 'ldap',
+  /** An OpenID Connect provider (FAB AUTH_OAUTH). */
   OIDC = 'oidc',
 }
 

@@ -57,8 +57,11 @@ export class CeleryBroker {
     return new CeleryBroker(false, {}, options);
   }
 
+  /** Whether the release runs its own Redis. */
   public readonly isEmbedded: boolean;
+  /** Options of the embedded Redis. */
   public readonly embeddedOptions: EmbeddedBrokerOptions;
+  /** Options of the external Redis, when external. */
   public readonly externalOptions?: ExternalBrokerOptions;
 
   private constructor(isEmbedded: boolean, embedded: EmbeddedBrokerOptions, external: ExternalBrokerOptions | undefined) {

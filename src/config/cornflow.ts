@@ -22,9 +22,13 @@ import { SecretKeyRef } from './secrets';
 
 /** Cornflow's roles (`cornflow.shared.const`). */
 export enum CornflowRole {
+  /** Reads instances, executions and solutions. */
   VIEWER = 'viewer',
+  /** Viewer, plus creating instances and executions (solving). */
   PLANNER = 'planner',
+  /** Everything, including users. */
   ADMIN = 'admin',
+  /** The service account Airflow's tasks call Cornflow back with. */
   SERVICE = 'service',
 }
 

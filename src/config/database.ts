@@ -7,10 +7,15 @@ import { SecretKeyRef } from './secrets';
  * @see https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-PROTECTION
  */
 export enum SslMode {
+  /** No TLS (a relaxed default, listed in `relaxedDefaults`). */
   DISABLE = 'disable',
+  /** TLS when the server offers it, else plain text (a relaxed default). */
   PREFER = 'prefer',
+  /** TLS, without checking the certificate. */
   REQUIRE = 'require',
+  /** TLS with a certificate signed by the given CA. */
   VERIFY_CA = 'verify-ca',
+  /** TLS with a certificate signed by the given CA for the host name (the default). */
   VERIFY_FULL = 'verify-full',
 }
 

@@ -50,10 +50,15 @@ export class ContainerImage {
     return new ContainerImage(repository, tag, digest, options);
   }
 
+  /** Registry host, when not part of the repository (e.g. `quay.io`). */
   public readonly registry?: string;
+  /** Repository, e.g. `apache/airflow`. */
   public readonly repository: string;
+  /** Tag, e.g. `3.3.2`. */
   public readonly tag?: string;
+  /** Digest (`sha256:...`); pins the image when given. */
   public readonly digest?: string;
+  /** When the kubelet pulls the image. */
   public readonly pullPolicy: ImagePullPolicy;
 
   private constructor(repository: string, tag: string | undefined, digest: string | undefined, options: ContainerImageOptions) {

@@ -1,6 +1,8 @@
 /** Kind of cert-manager issuer. */
 export enum IssuerKind {
+  /** A cert-manager ClusterIssuer (any namespace). */
   CLUSTER_ISSUER = 'ClusterIssuer',
+  /** A cert-manager Issuer in the release's namespace. */
   ISSUER = 'Issuer',
 }
 

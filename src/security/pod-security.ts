@@ -18,7 +18,9 @@ export interface RunAsIdentity {
 
 /** A {@link RunAsIdentity} the constructs compute with: literals, or value references in the chart. */
 export interface ProcessIdentity {
+  /** runAsUser. */
   readonly user: Val<number>;
+  /** runAsGroup and fsGroup. */
   readonly group: Val<number>;
 }
 
