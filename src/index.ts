@@ -59,5 +59,7 @@ export type { IngressOptions } from './config/ingress';
 export { SecretKeyRef } from './config/secrets';
 
 // Security.
+export { ExternalPeer, NetworkPort } from './security/network';
+export type { Connections, INetworkEndpoint } from './security/network';
 export { ImageIdentity } from './security/pod-security';
 export type { ProcessIdentity, RunAsIdentity, SecurityRelaxations } from './security/pod-security';

@@ -253,3 +253,19 @@ describe('relaxed defaults are listed', () => {
     expect(chart.relaxedDefaults).toEqual([]);
   });
 });
+
+describe('the JSON-patch escape hatch, as README describes it', () => {
+  test('plain strings and numbers are written as given; a k8s.Quantity object is not a quantity', () => {
+    const { ApiObject, JsonPatch } = require('cdk8s');
+    const k8s = require('cdk8s-plus-27/lib/imports/k8s');
+    const chart = new AirflowChart(Testing.app(), 'airflow', { namespace: 'airflow' });
+    const res = ApiObject.of(chart.scheduler.workload.resource);
+    res.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/resources/limits/cpu', '2'));
+    res.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/resources/requests/cpu', k8s.Quantity.fromString('700m')));
+    res.addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 10));
+    const d = find(synth(chart), 'Deployment', 'airflow-scheduler');
+    expect(d.spec.minReadySeconds).toBe(10);
+    expect(d.spec.template.spec.containers[0].resources.limits.cpu).toBe('2');
+    expect(d.spec.template.spec.containers[0].resources.requests.cpu).toEqual({ value: '700m' });
+  });
+});

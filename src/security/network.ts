@@ -12,7 +12,9 @@ import { currentConditions, each, items, kubeObject, optionalList, scoped, when 
 
 /** A TCP or UDP port. */
 export class NetworkPort {
+  /** A TCP port. */
   public static tcp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'TCP'); }
+  /** A UDP port. */
   public static udp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'UDP'); }
   private constructor(public readonly port: Val<number>, public readonly protocol: 'TCP' | 'UDP') {}
 }
@@ -35,6 +37,7 @@ export class ExternalPeer {
 
 /** Anything with connections: a component of the release. */
 export interface INetworkEndpoint {
+  /** Its network edges. */
   readonly connections: Connections;
 }
 
@@ -63,7 +66,9 @@ export interface ConnectionsProps {
 
 /** The connections of one component; renders its NetworkPolicy lazily, once every edge is declared. */
 export class Connections {
+  /** Labels selecting the component's pods. */
   public readonly podLabels: unknown;
+  /** The port other components reach it on, if any. */
   public readonly defaultPort?: NetworkPort;
   private readonly ingress: Rule[] = [];
   private readonly egress: Rule[] = [];

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { AirflowChart } from '../../src';
+import { AirflowChart, ExternalPeer, NetworkPort } from '../../src';
 import { allowed, Endpoint } from '../network-eval';
 import { Manifest, podTemplates, synth } from '../util';
 import { allOutputs } from '../variants';
@@ -147,5 +147,32 @@ describe('NetworkPolicy graph', () => {
     const redisB = { ...endpoints(b).find((e) => e.ep.name === 'redis')!.ep, ip: '10.244.2.2' };
     expect(allowed(policies, workerA, apiB, 8080)).toBe(false);
     expect(allowed(policies, workerA, redisB, 6379)).toBe(false);
+  });
+});
+
+describe('extra network edges through a component\'s connections (the typed extension point)', () => {
+  test('an egress edge to a CIDR and port, and an ingress edge from a namespace, land in both policies as plain JSON', () => {
+    const app = Testing.app();
+    const chart = new AirflowChart(app, 'airflow', { namespace: 'airflow' });
+    chart.scheduler.workload.connections.allowTo(ExternalPeer.cidrs(['10.9.0.0/16'], 'metrics store'), NetworkPort.tcp(9000));
+    chart.apiServer.workload.connections.allowFrom(ExternalPeer.namespaces({ 'kubernetes.io/metadata.name': 'monitoring' }, { app: 'prometheus' }));
+    const m = synth(chart);
+    const policies = m.filter((x) => x.kind === 'NetworkPolicy');
+    const eps = endpoints(m);
+    const scheduler = eps.find((e) => e.ep.name === 'scheduler')!.ep;
+    const api = eps.find((e) => e.ep.name === 'api-server')!.ep;
+    const store = { ...OUTSIDE.internet, ip: '10.9.1.1' };
+    const prometheus = { name: 'prometheus', namespace: 'monitoring', namespaceLabels: ns('monitoring'), labels: { app: 'prometheus' }, ip: '10.244.0.9' };
+    expect(allowed(policies, scheduler, store, 9000)).toBe(true);
+    expect(allowed(policies, scheduler, store, 9001)).toBe(false);
+    expect(allowed(policies, prometheus, api, 8080)).toBe(true);
+    expect(allowed(policies, { ...prometheus, labels: { app: 'other' } }, api, 8080)).toBe(false);
+    const schedulerPolicy = policies.find((p) => p.metadata.name === 'airflow-scheduler')!;
+    expect(schedulerPolicy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.9.0.0/16' } }], ports: [{ port: 9000, protocol: 'TCP' }] });
+  });
+
+  test('an external peer needs a port', () => {
+    const chart = new AirflowChart(Testing.app(), 'airflow', { namespace: 'airflow' });
+    expect(() => chart.scheduler.workload.connections.allowTo(ExternalPeer.cidrs(['10.9.0.0/16'], 'metrics store'))).toThrow(/a port is required to reach metrics store/);
   });
 });
