@@ -1,5 +1,5 @@
 import { Duration, Size, Testing } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-27';
+import { Cpu, k8s } from 'cdk8s-plus-27';
 import {
   AirflowChart, CeleryBroker, ContainerImage, DagsSource, Executor, IngressTls, MetadataDatabase, SecretKeyRef, SslMode,
 } from '../src';
@@ -267,5 +267,36 @@ describe('the JSON-patch escape hatch, as README describes it', () => {
     expect(d.spec.minReadySeconds).toBe(10);
     expect(d.spec.template.spec.containers[0].resources.limits.cpu).toBe('2');
     expect(d.spec.template.spec.containers[0].resources.requests.cpu).toEqual({ value: '700m' });
+  });
+});
+
+describe('sidecars and extra init containers (extraContainers, extraInitContainers)', () => {
+  const q = (v: string) => k8s.Quantity.fromString(v);
+  const resources = { requests: { 'cpu': q('10m'), 'memory': q('16Mi'), 'ephemeral-storage': q('16Mi') }, limits: { 'memory': q('32Mi'), 'ephemeral-storage': q('64Mi') } };
+
+  test('are appended after the component\'s own containers, with the chart\'s security context and the user\'s resources', () => {
+    const m = synthAirflow({
+      scheduler: { extraContainers: [{ name: 'exporter', image: 'prom/statsd-exporter:v0.28.0', resources }] },
+      redis: { extraInitContainers: [{ name: 'prepare', image: 'busybox:1.36', command: ['true'], resources }] },
+      security: { writableRootFilesystem: true },
+    });
+    const scheduler = find(m, 'Deployment', 'airflow-scheduler').spec.template.spec;
+    expect(scheduler.containers.map((c: any) => c.name)).toEqual(['scheduler', 'exporter']);
+    const exporter = scheduler.containers[1];
+    expect(exporter.securityContext).toEqual({ ...scheduler.containers[0].securityContext });
+    expect(exporter.securityContext.readOnlyRootFilesystem).toBe(false); // follows the release's relaxation
+    expect(exporter.resources).toEqual({ requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' }, limits: { 'memory': '32Mi', 'ephemeral-storage': '64Mi' } });
+    const redis = find(m, 'Deployment', 'airflow-redis').spec.template.spec;
+    expect(redis.initContainers.map((c: any) => c.name)).toEqual(['prepare']);
+    expect(redis.initContainers[0].securityContext.runAsUser).toBe(redis.securityContext.runAsUser);
+  });
+
+  test.each([
+    ['without an image', { name: 'x', resources }, /scheduler\.extraContainers\[0\] \(x\) needs an image/],
+    ['with its own securityContext', { name: 'x', image: 'busybox:1.36', resources, securityContext: { runAsUser: 0 } }, /scheduler\.extraContainers\[0\] \(x\) may not set securityContext: the chart sets it/],
+    ['without resources', { name: 'x', image: 'busybox:1.36' }, /scheduler\.extraContainers\[0\] \(x\) needs resources\.requests\['cpu'\]/],
+    ['without an ephemeral-storage limit', { name: 'x', image: 'busybox:1.36', resources: { requests: resources.requests, limits: { memory: q('32Mi') } } }, /needs resources\.limits\['ephemeral-storage'\]/],
+  ])('refuses a sidecar %s', (_, container, message) => {
+    expect(errorOf({ scheduler: { extraContainers: [container as any] } })).toMatch(message);
   });
 });

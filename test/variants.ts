@@ -1,9 +1,13 @@
 import { Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
 import { EXAMPLES } from '../examples';
 import {
   AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, Cornflow, CornflowAuth, CornflowDatabase, DagAccess, DagGrant, DagsSource, Executor, IngressTls, LdapDirectory, LdapDirectoryProps, OidcProvider, SecretKeyRef,
 } from '../src';
 import { Manifest, synth } from './util';
+
+/** Names of the user's extra containers in the variants (hardened by the chart, but their writable paths are the user's). */
+export const USER_CONTAINERS = ['statsd-exporter', 'prepare'];
 
 /** An LDAP directory over ldaps:// with a CA, a search account and group search (shared by the auth tests). */
 export const LDAP_DIRECTORY_PROPS: LdapDirectoryProps = {
@@ -56,6 +60,29 @@ export const VARIANT_PROPS: Record<string, AirflowChartProps> = {
         host: 'pg.example.com', password: SecretKeyRef.fromSecret('cornflow-db', 'password'), caCertificate: SecretKeyRef.fromSecret('pg-ca', 'ca.crt'),
       }),
     }),
+  },
+  // Sidecars and extra init containers (with k8s.Quantity resources), which the chart hardens like its own.
+  'sidecars': {
+    scheduler: {
+      extraContainers: [{
+        name: 'statsd-exporter', image: 'prom/statsd-exporter:v0.28.0', ports: [{ containerPort: 9102, name: 'metrics' }],
+        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(9102) }, periodSeconds: 20 },
+        readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromNumber(9102) }, periodSeconds: 10 },
+        resources: {
+          requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+          limits: { 'memory': k8s.Quantity.fromString('128Mi'), 'ephemeral-storage': k8s.Quantity.fromString('256Mi') },
+        },
+      }],
+    },
+    apiServer: {
+      extraInitContainers: [{
+        name: 'prepare', image: 'busybox:1.36', command: ['true'],
+        resources: {
+          requests: { 'cpu': k8s.Quantity.fromString('10m'), 'memory': k8s.Quantity.fromString('16Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') },
+          limits: { 'memory': k8s.Quantity.fromString('32Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+        },
+      }],
+    },
   },
   'oidc': {
     auth: AirflowAuth.oidc({

@@ -66,6 +66,20 @@ export interface WorkloadOptions {
    * @default - none
    */
   readonly extraVolumeMounts?: k8s.VolumeMount[];
+  /**
+   * Sidecar containers added to each pod, after the component's own. They get the chart's container security context
+   * (the pod's user and group, read-only root, no privilege escalation, all capabilities dropped, RuntimeDefault
+   * seccomp) in place of any of their own, and must declare resources: CPU, memory and ephemeral-storage requests,
+   * memory and ephemeral-storage limits. Mount `extraVolumes` (e.g. an emptyDir) where they write; open their
+   * network edges with `workload.connections`.
+   * @default - none
+   */
+  readonly extraContainers?: k8s.Container[];
+  /**
+   * Init containers run after the component's own, hardened and sized like {@link extraContainers}.
+   * @default - none
+   */
+  readonly extraInitContainers?: k8s.Container[];
 }
 
 /**
@@ -87,6 +101,8 @@ export interface WorkloadSettings {
   readonly extraEnv: Val<unknown[]>;
   readonly extraVolumes: Val<unknown[]>;
   readonly extraVolumeMounts: Val<unknown[]>;
+  readonly extraContainers: Val<unknown[]>;
+  readonly extraInitContainers: Val<unknown[]>;
 }
 
 /** Convenience for resource defaults: CPU request in millicores, memory request and limit in MiB. */
@@ -141,7 +157,35 @@ export function workloadSettings(prop: string, o: WorkloadOptions, replicas: num
     extraEnv: (o.extraEnv ?? []).map((e) => k8s.toJson_EnvVar(e)),
     extraVolumes: (o.extraVolumes ?? []).map((v) => k8s.toJson_Volume(v)),
     extraVolumeMounts: (o.extraVolumeMounts ?? []).map((m) => k8s.toJson_VolumeMount(m)),
+    extraContainers: extraContainers(`${prop}.extraContainers`, o.extraContainers),
+    extraInitContainers: extraContainers(`${prop}.extraInitContainers`, o.extraInitContainers),
   };
+}
+
+/** Resource keys every extra container must set (the chart's schema requires the same). */
+const EXTRA_CONTAINER_RESOURCES = { requests: ['cpu', 'memory', 'ephemeral-storage'], limits: ['memory', 'ephemeral-storage'] };
+
+/** Extra containers in wire format, checked: a name, an image, resources, and no security context of their own. */
+function extraContainers(prop: string, list: k8s.Container[] | undefined): Record<string, unknown>[] {
+  return (list ?? []).map((c, i) => {
+    const at = `${prop}[${i}]`;
+    if (!c?.name) throw new Error(`${at} needs a name`);
+    if (!c.image) throw new Error(`${at} (${c.name}) needs an image`);
+    if (c.securityContext) {
+      throw new Error(`${at} (${c.name}) may not set securityContext: the chart sets it (non-root as the pod's user, read-only root, `
+        + 'no privilege escalation, no capabilities); mount an emptyDir from extraVolumes where the container writes');
+    }
+    const json = k8s.toJson_Container(c) as Record<string, any>;
+    for (const [kind, keys] of Object.entries(EXTRA_CONTAINER_RESOURCES)) {
+      for (const key of keys) {
+        if (json.resources?.[kind]?.[key] === undefined) {
+          throw new Error(`${at} (${c.name}) needs resources.${kind}['${key}'], e.g. k8s.Quantity.fromString('${key === 'cpu' ? '100m' : '128Mi'}'): `
+            + 'every container of the release declares its requests and memory and ephemeral-storage limits');
+        }
+      }
+    }
+    return json;
+  });
 }
 
 const SPREAD_ACROSS_NODES: OpDef = {
@@ -262,6 +306,8 @@ export class Workload extends Construct implements INetworkEndpoint {
       affinity: nonEmptyMap(spreadAcrossNodes(spec.affinityInput, spec.component, selector)),
       topologySpreadConstraints: o.topologySpreadConstraints,
       priorityClassName: o.priorityClassName,
+      extraContainers: o.extraContainers,
+      extraInitContainers: o.extraInitContainers,
     });
     const own = spec.podAnnotations ?? {};
     const template = {

@@ -62,7 +62,8 @@ export class TemplateWriter {
       return;
     }
     this.control(indent, `with ${this.pipe(s.value, ctx)}`);
-    this.control(indent, `toYaml . | nindent ${indent}`);
+    // An operator that yields YAML text (an include) is printed as it is; data is turned into YAML.
+    this.control(indent, `${isYamlText(s.value) ? '.' : 'toYaml .'} | nindent ${indent}`);
     this.control(indent, 'end');
   }
 

@@ -4,9 +4,9 @@
  */
 import { Size } from 'cdk8s';
 import { ContainerResources, Cpu } from 'cdk8s-plus-27';
-import { isExpr, Val } from '../expr/core';
+import { apply, isExpr, OpDef, Val } from '../expr/core';
 import { add, concat, isSet, mapChoice, not } from '../expr/ops';
-import { items, NonEmpty, nonEmptyList, nonEmptyMap, nonEmptyValue, template, when } from '../expr/tree';
+import { items, NonEmpty, nonEmptyList, nonEmptyMap, nonEmptyValue, spread, template, when } from '../expr/tree';
 
 /** The user and group an image's process runs as (the group also owns mounted volumes). */
 export interface RunAsIdentity {
@@ -219,6 +219,56 @@ export interface PodSpecInput {
   readonly affinity?: unknown;
   readonly topologySpreadConstraints?: Val<unknown[]>;
   readonly priorityClassName?: Val<string>;
+  /** The user's sidecars (wire format): appended after the component's containers, with the chart's security context. */
+  readonly extraContainers?: Val<unknown[]>;
+  /** The user's init containers (wire format): run after the component's, with the chart's security context. */
+  readonly extraInitContainers?: Val<unknown[]>;
+}
+
+/**
+ * The user's extra containers with the chart's container security context in place of any of their own: as the pod's
+ * user and group, no privilege escalation, no capabilities, RuntimeDefault seccomp, a read-only root unless relaxed.
+ */
+const HARDENED_CONTAINERS: OpDef = {
+  name: 'hardenedContainers',
+  kind: 'list',
+  yamlText: true,
+  evaluate: (containers: Record<string, unknown>[] | undefined, user: number, group: number, writableRoot: boolean) => (containers ?? []).map((c) => ({
+    ...c,
+    securityContext: {
+      runAsNonRoot: true, runAsUser: user, runAsGroup: group, allowPrivilegeEscalation: false, privileged: false,
+      readOnlyRootFilesystem: !writableRoot, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    },
+  })),
+  // Two lines (an action may span lines): the operands are long references into the values.
+  go: ([containers, user, group, writableRoot], operand) => `include "airflow.hardenedContainers" (dict "containers" ${operand(containers)}\n`
+    + `          "user" ${operand(user)} "group" ${operand(group)} "writableRoot" ${operand(writableRoot)})`,
+  defines: {
+    'airflow.hardenedContainers': [
+      '{{- /*',
+      'The user\'s extra containers (.containers), each with the chart\'s container security context instead of its own:',
+      'as the pod\'s user and group, no privilege escalation, no capabilities, RuntimeDefault seccomp, and a read-only',
+      'root unless security.writableRootFilesystem (.writableRoot). Prints nothing when there are none.',
+      '*/ -}}',
+      '{{- define "airflow.hardenedContainers" -}}',
+      '{{- $context := dict "runAsNonRoot" true "runAsUser" .user "runAsGroup" .group "allowPrivilegeEscalation" false "privileged" false }}',
+      '{{- $_ := set $context "readOnlyRootFilesystem" (not .writableRoot) }}',
+      '{{- $_ = set $context "capabilities" (dict "drop" (list "ALL")) }}',
+      '{{- $_ = set $context "seccompProfile" (dict "type" "RuntimeDefault") }}',
+      '{{- $containers := list }}',
+      '{{- range .containers }}',
+      '{{- $containers = append $containers (merge (dict "securityContext" $context) (omit . "securityContext")) }}',
+      '{{- end }}',
+      '{{- with $containers }}{{ toYaml . }}{{ end }}',
+      '{{- end }}',
+    ].join('\n'),
+  },
+};
+
+/** The user's extra containers, hardened ({@link HARDENED_CONTAINERS}); undefined when there is no list at all. */
+function hardenedContainers(list: Val<unknown[]> | undefined, input: PodSpecInput): Val<unknown[]> | undefined {
+  if (list === undefined) return undefined;
+  return apply<unknown[]>(HARDENED_CONTAINERS, [list, input.identity.user, input.identity.group, input.security.writableRootFilesystem]);
 }
 
 const DEFAULT_EMPTYDIR_MI = 256;
@@ -295,8 +345,10 @@ export function securePodSpec(input: PodSpecInput): Record<string, unknown> {
   };
   // The main containers first: a volume they share with an init container gets their size (the scheduler's task logs
   // with LocalExecutor live in the volume its init container also mounts, with the init container's smaller size).
-  const containers = input.containers.map(harden);
-  const initContainers = (input.initContainers ?? []).map(harden);
+  const extraInit = hardenedContainers(input.extraInitContainers, input);
+  const containers = items(...input.containers.map(harden), spread(hardenedContainers(input.extraContainers, input)));
+  const own = (input.initContainers ?? []).map(harden);
+  const initContainers = own.length ? nonEmptyList(items(...own, spread(extraInit))) : nonEmptyValue(extraInit);
   const volumes = items<unknown>(...emptyDirs.values(), ...(input.volumes ?? []));
   return {
     serviceAccountName: input.serviceAccountName,
@@ -311,7 +363,7 @@ export function securePodSpec(input: PodSpecInput): Record<string, unknown> {
     affinity: input.affinity,
     topologySpreadConstraints: nonEmptyValue(input.topologySpreadConstraints),
     priorityClassName: input.priorityClassName === undefined ? undefined : when(isSet(input.priorityClassName), input.priorityClassName),
-    initContainers: nonEmptyList(initContainers),
+    initContainers,
     containers,
     volumes: nonEmptyList(volumes),
   };

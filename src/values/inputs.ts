@@ -102,6 +102,8 @@ function component(path: string, replicas: Val<number> | undefined = v<number>(`
     extraEnv: v(`${path}.extraEnv`),
     extraVolumes: v(`${path}.extraVolumes`),
     extraVolumeMounts: v(`${path}.extraVolumeMounts`),
+    extraContainers: v(`${path}.extraContainers`),
+    extraInitContainers: v(`${path}.extraInitContainers`),
     affinityInput: v(path),
   };
 }

@@ -100,6 +100,22 @@ const OBJECT_MAP = { additionalProperties: { type: 'string' } };
 const k8sObject = (name: string) => ({ allOf: [{ $ref: `#/definitions/io.k8s.api.core.v1.${name}` }] });
 /** A list of Kubernetes objects of the core/v1 definition `name`. */
 const k8sList = (name: string) => ({ items: { $ref: `#/definitions/io.k8s.api.core.v1.${name}` } });
+
+/** Extra containers: Kubernetes Containers with a name, an image and resources, and no securityContext (the chart's). */
+const EXTRA_CONTAINERS = {
+  items: {
+    allOf: [
+      { $ref: '#/definitions/io.k8s.api.core.v1.Container' },
+      {
+        required: ['name', 'image', 'resources'],
+        properties: {
+          resources: RESOURCES_SCHEMA,
+          securityContext: refused('the chart sets the securityContext of extra containers (the pod user, read-only root, no privilege escalation, no capabilities); mount an emptyDir from extraVolumes where the container writes'),
+        },
+      },
+    ],
+  },
+};
 /**
  * A value the schema refuses with a reason: Helm prints only the failed keyword, and for `const` that is the expected
  * value (`at '/config/core/executor': value must be '(refused: ...)'`); `not: {}` fails whatever the value, the
@@ -137,6 +153,9 @@ function workloadKeys(defaults: { resources: string }): Record<string, ValueNode
       k8sList('EnvVar')),
     extraVolumes: leaf('array', [], 'Extra pod volumes.', k8sList('Volume')),
     extraVolumeMounts: leaf('array', [], 'Extra volume mounts of the main container.', k8sList('VolumeMount')),
+    extraContainers: leaf('array', [], 'Sidecar containers of each pod. The chart sets their securityContext (the pod\'s user, read-only root, no privilege escalation, no capabilities); each needs name, image and resources (requests cpu, memory, ephemeral-storage; limits memory, ephemeral-storage).',
+      EXTRA_CONTAINERS),
+    extraInitContainers: leaf('array', [], 'Init containers run after the component\'s own, hardened and sized like extraContainers.', EXTRA_CONTAINERS),
   };
 }
 

@@ -69,6 +69,8 @@ function workload(key: string, v: any): WorkloadOptions {
     extraEnv: k8sList<k8s.EnvVar>('EnvVar', v.extraEnv),
     extraVolumes: k8sList<k8s.Volume>('Volume', v.extraVolumes),
     extraVolumeMounts: k8sList<k8s.VolumeMount>('VolumeMount', v.extraVolumeMounts),
+    extraContainers: k8sList<k8s.Container>('Container', v.extraContainers),
+    extraInitContainers: k8sList<k8s.Container>('Container', v.extraInitContainers),
   };
 }
 

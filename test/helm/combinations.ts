@@ -207,6 +207,13 @@ export function randomValues(rnd: () => number): { row: Row; values: Values } {
     maybe(0.2, () => ({ [c]: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { team: 'x' } } }] } }));
     maybe(0.2, () => ({ [c]: { priorityClassName: 'high' } }));
     maybe(0.25, () => ({ [c]: { extraEnv: [{ name: 'TZ', value: 'UTC' }], extraVolumes: [{ name: 'extra', emptyDir: {} }], extraVolumeMounts: [{ name: 'extra', mountPath: '/extra' }] } }));
+    maybe(0.15, () => {
+      const resources = { requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' }, limits: { 'memory': '32Mi', 'ephemeral-storage': '64Mi' } };
+      return { [c]: pick(rnd, [
+        { extraContainers: [{ name: 'sidecar', image: 'busybox:1.36', command: ['sleep', 'infinity'], ports: [{ containerPort: 9102, name: 'metrics' }], resources }] },
+        { extraInitContainers: [{ name: 'prepare', image: 'busybox:1.36', command: ['true'], resources }], extraContainers: [{ name: 'a', image: 'busybox:1.36', resources }, { name: 'b', image: 'busybox:1.36', resources }] },
+      ]) };
+    });
     maybe(0.25, () => ({ [c]: { resources: { requests: { 'cpu': `${100 + Math.floor(rnd() * 900)}m`, 'memory': '700Mi', 'ephemeral-storage': '100Mi' }, limits: { 'memory': '1400Mi', 'ephemeral-storage': `${1000 + Math.floor(rnd() * 5000)}Mi` } } } }));
   }
   maybe(0.3, () => ({ imagePullSecrets: [{ name: 'pull' }] }));

@@ -1,5 +1,5 @@
 import { ImageIdentity } from '../../src';
-import { allOutputs } from '../variants';
+import { allOutputs, USER_CONTAINERS } from '../variants';
 import { containersOf, podTemplates } from '../util';
 
 const outputs = allOutputs();
@@ -70,9 +70,10 @@ describe('every pod of every example and variant', () => {
         expect({ name: e.name, fromSecret, secretFile }).toEqual({ name: e.name, fromSecret: !secretFile, secretFile: !fromSecret });
       }
     }
-    // /tmp is always writable (Python, libpq and Celery use it) and every writable path is a declared volume.
+    // /tmp is always writable in our containers (Python, libpq and Celery use it; a user's sidecar mounts what it
+    // writes from extraVolumes) and every writable path is a declared volume.
     const mounts = new Map<string, string>((c.container.volumeMounts ?? []).map((m: any) => [m.mountPath, m.name]));
-    expect(mounts.get('/tmp')).toBeDefined();
+    if (!USER_CONTAINERS.includes(c.container.name)) expect(mounts.get('/tmp')).toBeDefined();
     const volumes = new Set((c.spec.volumes ?? []).map((v: any) => v.name));
     // Postgres' `data` comes from the StatefulSet's volumeClaimTemplates.
     for (const name of mounts.values()) expect(volumes.has(name) || (c.component === 'postgres' && name === 'data')).toBe(true);
@@ -85,7 +86,7 @@ describe('every pod of every example and variant', () => {
   });
 
   test('Airflow processes have a writable log folder; Postgres writes only its data, socket, tmp and shm; Cornflow only tmp', () => {
-    for (const c of containers) {
+    for (const c of containers.filter((x) => !USER_CONTAINERS.includes(x.container.name))) {
       const paths = (c.container.volumeMounts ?? []).filter((m: any) => !m.readOnly).map((m: any) => m.mountPath).sort();
       if (c.component === 'postgres') {
         expect(paths).toEqual(['/dev/shm', '/tmp', '/var/lib/postgresql/data', '/var/run/postgresql']);

@@ -31,6 +31,7 @@ describe('src/values/k8s-definitions.json', () => {
   test('the values refer to the definitions of every Kubernetes object they pass through', () => {
     expect(referencedDefinitions()).toEqual([
       'io.k8s.api.core.v1.Affinity',
+      'io.k8s.api.core.v1.Container',
       'io.k8s.api.core.v1.EnvVar',
       'io.k8s.api.core.v1.Toleration',
       'io.k8s.api.core.v1.TopologySpreadConstraint',

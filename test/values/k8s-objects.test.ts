@@ -64,6 +64,6 @@ describe('Kubernetes objects from values', () => {
   });
 
   test('throws if the values model asks for a definition the file does not hold', () => {
-    expect(() => k8sFromValues('Container', {})).toThrow('no Kubernetes definition io.k8s.api.core.v1.Container in src/values/k8s-definitions.json');
+    expect(() => k8sFromValues('PodSpec', {})).toThrow('no Kubernetes definition io.k8s.api.core.v1.PodSpec in src/values/k8s-definitions.json');
   });
 });

@@ -168,6 +168,23 @@ https://{{ .Values.cornflow.ingress.host }}
 {{- end -}}
 {{- end }}
 
+{{- /*
+The user's extra containers (.containers), each with the chart's container security context instead of its own:
+as the pod's user and group, no privilege escalation, no capabilities, RuntimeDefault seccomp, and a read-only
+root unless security.writableRootFilesystem (.writableRoot). Prints nothing when there are none.
+*/ -}}
+{{- define "airflow.hardenedContainers" -}}
+{{- $context := dict "runAsNonRoot" true "runAsUser" .user "runAsGroup" .group "allowPrivilegeEscalation" false "privileged" false }}
+{{- $_ := set $context "readOnlyRootFilesystem" (not .writableRoot) }}
+{{- $_ = set $context "capabilities" (dict "drop" (list "ALL")) }}
+{{- $_ = set $context "seccompProfile" (dict "type" "RuntimeDefault") }}
+{{- $containers := list }}
+{{- range .containers }}
+{{- $containers = append $containers (merge (dict "securityContext" $context) (omit . "securityContext")) }}
+{{- end }}
+{{- with $containers }}{{ toYaml . }}{{ end }}
+{{- end }}
+
 {{- /* Labels that select every pod of the release. */ -}}
 {{- define "airflow.instanceLabels" -}}
 app.kubernetes.io/name: airflow
