@@ -65,7 +65,7 @@ function makeKey(name: string, uid: string): { home: string; secring: string; pu
   const home = dir(name);
   fs.chmodSync(home, 0o700);
   const env = { ...process.env, GNUPGHOME: home };
-  // helm reads keys with golang.org/x/crypto/openpgp, which knows RSA but not Ed25519 (gpg's default since 2.3).
+  // RSA 3072, gpg 2.2's default; helm 3.22 reads keys with github.com/ProtonMail/go-crypto.
   ok('/usr/bin/gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', uid, 'rsa3072', 'sign', 'never'], { env });
   const secring = path.join(home, 'secring.gpg');
   const pubring = path.join(home, 'pubring.gpg');
