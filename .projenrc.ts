@@ -64,8 +64,9 @@ const project = new typescript.TypeScriptProject({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // The slower tiers have their own tasks: `npm run test:integration` (real Airflow, PostgreSQL, slapd),
       // `npm run test:cluster` (a real control plane, test/cluster/jest.config.json) and `npm run test:e2e` (the
-      // rendered chart run as sandboxed processes, test/e2e/jest.config.json).
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/', '/test/package/'],
+      // rendered chart run as sandboxed processes, test/e2e/jest.config.json), `npm run test:package` and
+      // `npm run test:artifact` (the signed chart through an OCI registry, test/artifact/jest.config.json).
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/', '/test/package/', '/test/artifact/'],
       collectCoverage: false,
       maxWorkers: 2,
     },
@@ -139,6 +140,15 @@ project.addTask('test:package', {
 project.addTask('api', {
   description: 'Generate API.md (the API reference) from the public exports and their doc comments',
   steps: [{ exec: 'ts-node --transpileOnly test/api/reference.ts' }],
+});
+
+// `npm run test:artifact`: charts/airflow packaged and signed (helm package --sign, a throw-away key from the system
+// gpg), helm verify against tampered packages, provenance and keys, then helm push / pull (--verify) through the pinned
+// CNCF distribution registry (.ci/tools/oci-registry.sh, built once with Go) on loopback. Not part of `npm test`.
+project.addTask('test:artifact', {
+  description: 'Sign, verify, push and pull the chart through a real OCI registry on loopback',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ exec: 'jest --ci --runInBand --config test/artifact/jest.config.json', receiveArgs: true }],
 });
 
 // `npm run bench` (issue 5): speed and memory of synthesis and chart rendering -> test/bench/results.json + README.
