@@ -25,7 +25,7 @@ export const CHART_VERSION = '0.1.0';
 
 /**
  * Generates the Helm chart: every file of `charts/airflow/`, keyed by relative path. Templates come from the
- * constructs (see generator.ts); values.yaml, the schema and the README table come from the values model.
+ * constructs (src/compose.ts, printed by emit.ts and print.ts); values.yaml, the schema and the README table come from the values model.
  */
 export function generateHelmChart(options: HelmChartOptions = {}): Map<string, string> {
   const name = options.name ?? 'airflow';

@@ -265,10 +265,15 @@ const HARDENED_CONTAINERS: OpDef = {
   },
 };
 
-/** The user's extra containers, hardened ({@link HARDENED_CONTAINERS}); undefined when there is no list at all. */
+/** Extra containers with the chart's security context ({@link HARDENED_CONTAINERS}) as a given user and group. */
+export function hardenExtraContainers(list: Val<unknown[]>, user: Val<number>, group: Val<number>, writableRoot: Val<boolean>): Val<unknown[]> {
+  return apply<unknown[]>(HARDENED_CONTAINERS, [list, user, group, writableRoot]);
+}
+
+/** The user's extra containers, hardened as the pod's identity; undefined when there is no list at all. */
 function hardenedContainers(list: Val<unknown[]> | undefined, input: PodSpecInput): Val<unknown[]> | undefined {
   if (list === undefined) return undefined;
-  return apply<unknown[]>(HARDENED_CONTAINERS, [list, input.identity.user, input.identity.group, input.security.writableRootFilesystem]);
+  return hardenExtraContainers(list, input.identity.user, input.identity.group, input.security.writableRootFilesystem);
 }
 
 const DEFAULT_EMPTYDIR_MI = 256;

@@ -11,6 +11,7 @@ import { join } from 'path';
 import { imageReference, imageVersion } from '../../src/components/image-spec';
 import { podHash } from '../../src/components/jobs';
 import { spreadAcrossNodes } from '../../src/components/workload';
+import { hardenExtraContainers } from '../../src/security/pod-security';
 import { Env, Expr, Kind, Ref, ReleaseField, TOP } from '../../src/expr/core';
 import {
   add, and, concat, eq, ge, goJson, gt, ifElse, isEmpty, isNumber, isSet, join as joinOp, mebibytes, ne, not, or, orDefault, sha256, toJson,
@@ -30,7 +31,7 @@ interface Case {
   readonly expr: (ref: (i: number, kind: Kind) => Expr) => Expr;
   readonly args: unknown[];
   /** How the result is read: as an integer, as YAML text, or as it is. */
-  readonly read?: 'int' | 'yaml';
+  readonly read?: 'int' | 'yaml' | 'yamlList';
 }
 
 const cases: Case[] = [];
@@ -120,6 +121,20 @@ add_('affinity', 12, () => {
     read: 'yaml',
   };
 });
+add_('hardenedContainers', 10, () => {
+  const container = () => pick<Record<string, unknown>>([
+    { name: 'a', image: 'busybox:1.36' },
+    { name: 'b', image: 'x:1', securityContext: { runAsUser: 0, privileged: true }, ports: [{ containerPort: 9102 }] },
+    { name: 'c', image: 'y:2', command: [text()], resources: { requests: { cpu: '10m' } } },
+  ]);
+  const list = Array.from({ length: int(3) }, container);
+  const [user, group, writable] = [pick([50000, 10001]), pick([0, 10002]), rnd() < 0.5];
+  return {
+    args: [list, user, group, writable],
+    expr: (ref) => hardenExtraContainers(ref(0, 'list') as Expr<unknown[]>, ref(1, 'int') as Expr<number>, ref(2, 'int') as Expr<number>, ref(3, 'bool') as Expr<boolean>) as Expr,
+    read: 'yamlList',
+  };
+});
 add_('urlPort', 12, () => {
   const url = pick(['ldaps://ldap.example.org', 'ldap://10.0.0.7:1389', 'ldaps://[::1]:6636', 'https://sso.example.org:8443/realms/x/.well-known/openid-configuration',
     'https://sso.example.org/x:99', 'https://kc.example.org/auth']);
@@ -147,7 +162,7 @@ describe('operators agree with helm', () => {
       // The emitted chart's helpers (the operators' defines among them).
       for (const f of readdirSync(join(CHART_DIR, 'templates')).filter((x) => x.endsWith('.tpl'))) cpSync(join(CHART_DIR, 'templates', f), join(dir, 'templates', f));
       const lines = exprs.map((e, i) => {
-        const read = cases[i].read === 'int' ? ' | int64' : cases[i].read === 'yaml' ? ' | fromYaml' : '';
+        const read = cases[i].read === 'int' ? ' | int64' : cases[i].read === 'yaml' ? ' | fromYaml' : cases[i].read === 'yamlList' ? ' | fromYamlArray' : '';
         return `c${i}: {{ ${e.go(TOP)}${read} | toJson | quote }}`;
       });
       writeFileSync(join(dir, 'templates', 'cases.yaml'), `${lines.join('\n')}\n`);
