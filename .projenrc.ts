@@ -88,11 +88,11 @@ project.testTask.exec('jest --ci', { receiveArgs: true });
 
 // `npm run validate`: the validation suite alone (npm test runs it too, since it is part of jest's testMatch):
 // kubeconform strict and offline against Kubernetes 1.27-1.34 (test/validate/kubeconform*.test.ts), the security
-// scanners kube-score and checkov with zero findings beyond test/validate/scanner-exceptions.yaml
+// scanners kube-score, checkov and trivy (misconfiguration checks) with zero findings beyond test/validate/scanner-exceptions.yaml
 // (test/validate/scanners.test.ts), and our Pod Security Standards "restricted" check (test/security/pss.test.ts).
 // Tools are pinned and installed once by .ci/tools/*.sh into ${CDK8S_AIRFLOW_CACHE:-~/.cache/cdk8s-airflow}.
 project.addTask('validate', {
-  description: 'Validate every manifest: kubeconform (strict, offline, Kubernetes 1.27-1.34), kube-score, checkov, Pod Security Standards restricted',
+  description: 'Validate every manifest: kubeconform (strict, offline, Kubernetes 1.27-1.34), kube-score, checkov, trivy, Pod Security Standards restricted',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
   steps: [{ spawn: 'synth' }, { exec: 'jest --ci test/validate test/security/pss' }],
 });

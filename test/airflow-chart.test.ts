@@ -193,6 +193,9 @@ describe('AirflowChart behaviour', () => {
     const m = synthAirflow({ executor: Executor.KUBERNETES });
     expect(find(m, 'ConfigMap', 'airflow-config').data['airflow.cfg']).toContain('pod_template_file = /opt/airflow/pod_templates/pod_template.yaml');
     expect(find(m, 'Role', 'airflow-scheduler').rules.map((r: any) => r.resources)).toEqual([['pods'], ['pods/log'], ['events']]);
+    // The verbs the KubernetesExecutor calls (apache-airflow-providers-cncf-kubernetes 10.25.0: create, read, list, watch,
+    // patch and delete one pod at a time); no deletecollection, which it never uses.
+    expect(find(m, 'Role', 'airflow-scheduler').rules[0].verbs).toEqual(['create', 'delete', 'get', 'list', 'patch', 'watch']);
     expect(find(m, 'Deployment', 'airflow-scheduler').spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(m.some((x) => x.metadata.name === 'airflow-worker' || x.metadata.name === 'airflow-redis')).toBe(false);
   });

@@ -78,7 +78,7 @@ export class Scheduler extends Construct {
       volumeMounts: items(...props.podTemplate.mounts.map((m) => when(usesKubeApi, m))),
     });
     scoped(usesKubeApi, () => namespacedRole(this, this.workload.name, r.labels('scheduler'), this.workload.name, [
-      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch', 'deletecollection'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['list'] },
     ]));

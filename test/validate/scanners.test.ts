@@ -1,10 +1,12 @@
 /**
- * Real security scanners (kube-score, checkov; pinned, installed once by .ci/tools/*.sh) on every manifest source
- * (test/validate/manifest-sources.ts: every example and variant, plus the KubernetesExecutor task pod), at each tool's
- * default checks: zero findings beyond test/validate/scanner-exceptions.yaml. A fixture with known bad settings goes
- * through the same wrapper and must be reported, so a scanner that silently checks nothing fails the test.
+ * Real security scanners (kube-score, checkov, trivy's misconfiguration checks; pinned, installed once by
+ * .ci/tools/*.sh) on every manifest source (test/validate/manifest-sources.ts: every example and variant, the chart
+ * rendered by helm, plus the KubernetesExecutor task pod), at each tool's default checks: zero findings beyond
+ * test/validate/scanner-exceptions.yaml. A fixture with known bad settings goes through the same wrapper and must be
+ * reported, so a scanner that silently checks nothing fails the test.
  *
- * First run: installs the tools (Go for kube-score, Python for checkov; a few minutes); later runs take seconds.
+ * First run: installs the tools (Go for kube-score and trivy, Python for checkov; about 5 minutes, trivy's build being
+ * the longest); later runs take seconds.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -42,6 +44,13 @@ const MUST_REPORT: Record<string, Array<{ check: string; message?: RegExp }>> = 
     { check: 'CKV_K8S_19' }, // hostNetwork
     { check: 'CKV_K8S_20' }, // allowPrivilegeEscalation
   ],
+  'trivy': [
+    { check: 'KSV-0017' }, // privileged
+    { check: 'KSV-0013' }, // image tag latest
+    { check: 'KSV-0009' }, // hostNetwork
+    { check: 'KSV-0023' }, // hostPath volume
+    { check: 'KSV-0001' }, // allowPrivilegeEscalation
+  ],
 };
 
 const exceptions: ScannerException[] = loadExceptions();
@@ -53,7 +62,7 @@ const used = new Set<ScannerException>();
 
 /** Scans sources with one tool; a tool error is recorded for the sources it concerns. */
 function scanAll(scanner: Scanner, sources: WrittenSource[]): void {
-  // kube-score runs per source anyway; checkov is run once for all (slow start). Either way, keep errors per source.
+  // kube-score runs per source anyway; checkov and trivy run once for all (slow start). Either way, keep errors per source.
   const groups = scanner.name === 'kube-score' ? sources.map((s) => [s]) : [sources];
   for (const group of groups) {
     try {
@@ -82,7 +91,7 @@ describe('security scanners at their default checks: zero findings beyond scanne
     writtenBad = writeSources(path.join(dir, 'fixtures'), [BAD_SOURCE]);
     // WHEN every scanner scans every source, and separately the bad fixture
     for (const s of SCANNERS) scanAll(s, [...written, ...writtenBad]);
-  }, 10 * 60_000); // first run: go install kube-score (~1.5-3 min) + pip install checkov (~1 min)
+  }, 20 * 60_000); // first run, in parallel: go install kube-score (~1.5-3 min) and trivy (~5-10 min), pip install checkov (~1 min)
 
   test('scans a meaningful set of sources and objects', () => {
     expect(written.map((w) => w.source)).toEqual(expect.arrayContaining(['example:default', 'example:minimal', 'example:production']));

@@ -4,8 +4,9 @@
  * test/validate/scanner-exceptions.yaml.
  *
  * Every tool runs with its default checks; suppressions written into manifests are refused (kube-score with
- * --disable-ignore-checks-annotations, checkov's `checkov.io/skip*` annotations by {@link suppressionAnnotations}),
- * so the exceptions file is the only way to accept a finding.
+ * --disable-ignore-checks-annotations, checkov's `checkov.io/skip*` annotations by {@link suppressionAnnotations},
+ * trivy run away from any trivy.yaml or .trivyignore and without TRIVY_* variables), so the exceptions file is the
+ * only way to accept a finding.
  *
  * Adding a tool is one entry in SCANNERS: how to install it and how to turn its report into findings.
  */
@@ -35,6 +36,8 @@ export interface Finding {
   readonly component?: string;
   /** Container the finding is about, when the tool says. */
   readonly container?: string;
+  /** The tool's severity, when it has one (trivy: LOW, MEDIUM, HIGH, CRITICAL). */
+  readonly severity?: string;
 }
 
 /** One accepted finding pattern of scanner-exceptions.yaml. */
@@ -112,8 +115,8 @@ function lookup(manifests: Manifest[], kind: string, name: string): Manifest | u
   return manifests.find((m) => m.kind === kind && m.metadata?.name === name);
 }
 
-function run(bin: string, args: string[], okStatus: number[]): string {
-  const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(bin: string, args: string[], okStatus: number[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   if (r.error) throw r.error;
   if (!okStatus.includes(r.status ?? -1)) {
     throw new Error(`${path.basename(bin)} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stderr}\n${r.stdout.slice(0, 2000)}`);
@@ -192,12 +195,78 @@ export const CHECKOV: Scanner = {
   },
 };
 
+export const TRIVY: Scanner = {
+  name: 'trivy',
+  version: 'v0.74.0',
+  installScript: 'trivy.sh',
+  scan(bin, sources) {
+    // trivy's Kubernetes checks look at one object at a time and locate a finding by file and line only, so each
+    // object gets a file of its own (<scratch>/trivy/objects/<n>.yaml) and the file names the object. Sources share
+    // many identical objects (ServiceAccounts, NetworkPolicies, ...): each distinct one is written and scanned once,
+    // and its findings go to every source that holds it. One run covers every source: trivy spends ~25 ms per
+    // object and seconds loading its checks.
+    const scratch = path.join(path.dirname(sources[0].file), 'trivy');
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.mkdirSync(path.join(scratch, 'objects'), { recursive: true });
+    const byText = new Map<string, string>();
+    const byTarget = new Map<string, Array<{ source: WrittenSource; manifest: Manifest }>>();
+    for (const s of sources) {
+      for (const m of s.manifests) {
+        const text = stringify(m, { lineWidth: 0 });
+        let target = byText.get(text);
+        if (!target) {
+          byText.set(text, target = `${String(byText.size).padStart(4, '0')}.yaml`);
+          fs.writeFileSync(path.join(scratch, 'objects', target), text);
+          byTarget.set(target, []);
+        }
+        byTarget.get(target)!.push({ source: s, manifest: m });
+      }
+    }
+    // Offline: the checks embedded in the binary (--skip-check-update: no checks bundle from ghcr.io), no update
+    // notice and no telemetry (both call check.trivy.dev); `trivy config` never loads a vulnerability DB. It runs in
+    // the scratch folder with no TRIVY_* variables, so no trivy.yaml, .trivyignore or environment can skip checks:
+    // scanner-exceptions.yaml stays the only place where a finding is accepted.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIVY_')));
+    const out = run(bin, ['config', '--quiet', '--format', 'json', '--misconfig-scanners', 'kubernetes',
+      '--skip-check-update', '--skip-version-check', '--disable-telemetry', '--cache-dir', path.join(scratch, 'cache'),
+      'objects'], [0], { cwd: scratch, env: { ...env, TRIVY_CACHE_DIR: path.join(scratch, 'cache') } });
+    let report: any;
+    try {
+      report = JSON.parse(out);
+    } catch {
+      throw new Error(`trivy printed no JSON report: ${out.slice(0, 2000)}`);
+    }
+    const findings: Finding[] = [];
+    const seen = new Set<string>();
+    for (const r of report.Results ?? []) {
+      const objects = byTarget.get(r.Target);
+      if (!objects) throw new Error(`trivy reported on an unknown file ${r.Target}`);
+      seen.add(r.Target);
+      for (const m of r.Misconfigurations ?? []) {
+        if (m.Status !== 'FAIL') continue;
+        for (const { source, manifest } of objects) {
+          findings.push({
+            tool: 'trivy', check: m.ID, message: m.Message, source: source.source, kind: manifest.kind,
+            name: manifest.metadata?.name ?? '', namespace: manifest.metadata?.namespace, component: componentOf(manifest),
+            // "Container 'x' of ...", 'container "x" of ...', "Container x in ..." (the checks word it differently)
+            container: /^container ['"]?([^'" ]+)['"]? (?:of|in) /i.exec(m.Message)?.[1], severity: m.Severity,
+          });
+        }
+      }
+    }
+    // Every object must have been read as Kubernetes (a file trivy does not recognise is silently skipped).
+    const unread = [...byTarget.keys()].filter((t) => !seen.has(t));
+    if (unread.length) throw new Error(`trivy did not scan ${unread.length} objects, e.g. ${unread.slice(0, 5).join(', ')}`);
+    return findings;
+  },
+};
+
 /**
  * The scanners the tests run. kube-linter and Polaris are wanted too but cannot be installed here: the Go module
  * proxy this project may use refuses both modules (golang.stackrox.io/kube-linter: host not allowed;
  * github.com/fairwindsops/polaris: "not available"). Adding one is one entry here and one script in .ci/tools.
  */
-export const SCANNERS: Scanner[] = [KUBE_SCORE, CHECKOV];
+export const SCANNERS: Scanner[] = [KUBE_SCORE, CHECKOV, TRIVY];
 
 const EXCEPTION_SCHEMA = {
   type: 'array',
@@ -206,7 +275,7 @@ const EXCEPTION_SCHEMA = {
     additionalProperties: false,
     required: ['tool', 'check', 'where', 'reason'],
     properties: {
-      tool: { type: 'string', enum: ['kube-score', 'checkov', 'kube-linter', 'polaris'] },
+      tool: { type: 'string', enum: ['kube-score', 'checkov', 'trivy', 'kube-linter', 'polaris'] },
       check: { type: 'string', minLength: 1 },
       message: { type: 'string', minLength: 1 },
       where: {
