@@ -1,16 +1,22 @@
 /**
  * Cornflow next to Airflow against real software: PostgreSQL (Airflow's and Cornflow's databases), the Airflow 3.3.2
  * api-server, scheduler (LocalExecutor) and dag-processor, and Cornflow 1.3.9 under gunicorn, each started with the
- * command and environment the constructs render for its container. Tools: .ci/tools/auth-stack.sh (Airflow, slapd,
- * PostgreSQL) and .ci/tools/cornflow-stack.sh (Cornflow's venv, cornflow-client for the Airflow processes).
+ * command and environment the constructs render for its container; then a second release with CeleryExecutor: the
+ * same plus Redis (Debian's redis-server) and one Celery worker. Tools: .ci/tools/auth-stack.sh (Airflow, slapd,
+ * PostgreSQL) and .ci/tools/cornflow-stack.sh (Cornflow's venv, cornflow-client for the Airflow processes,
+ * redis-server).
  *
  * How a rendered container becomes a local process:
  * - env: secretKeyRef from the test's generated Secret values, `$(VAR)` expanded as the kubelet does (containerEnv);
- * - Service hostnames (`<release>-postgres:5432`, `<release>-api-server:8080`, `<release>-cornflow:5000`, with or
- *   without `.<ns>.svc.cluster.local`) are rewritten to 127.0.0.1:<free port> in env values and airflow.cfg: only the
+ * - Service hostnames (`<release>-postgres:5432`, `<release>-api-server:8080`, `<release>-cornflow:5000`,
+ *   `<release>-redis:6379`, with or without `.<ns>.svc.cluster.local`) are rewritten to 127.0.0.1:<free port> in env values and airflow.cfg: only the
  *   host:port of URLs changes, nothing else;
  * - `/opt/airflow` (the pod's AIRFLOW_HOME) becomes a scratch directory; `python`/`airflow`/`gunicorn`/`psql` come
- *   from the venvs (their bin directory first on PATH); gunicorn's bind address becomes 127.0.0.1:<port>.
+ *   from the venvs (their bin directory first on PATH); gunicorn's bind address becomes 127.0.0.1:<port>;
+ * - the Celery worker gets its own scratch AIRFLOW_HOME (the image's dags/ and the same airflow.cfg), as its pod has
+ *   its own filesystem: the task logs it writes are found there and nowhere else;
+ * - Redis: the rendered `sh -c` script and redis.conf (ConfigMap) with /etc/redis, /run/redis and /data in the
+ *   scratch directory, `bind 127.0.0.1` and the free port instead of `bind 0.0.0.0` / `port 6379`.
  */
 import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -24,14 +30,17 @@ import { authStack, containerEnv, freePort, Stack, waitFor } from './stack';
 const RELEASE = 'airflow';
 const NS = 'airflow';
 
-interface CornflowTools { python: string; gunicorn: string; clientPath: string }
+interface CornflowTools { python: string; gunicorn: string; clientPath: string; redisServer: string; redisCli: string }
 
 function cornflowStack(): CornflowTools {
   const script = join(__dirname, '..', '..', '.ci', 'tools', 'cornflow-stack.sh');
   const r = spawnSync('bash', [script], { encoding: 'utf-8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`'bash .ci/tools/cornflow-stack.sh' failed:\n${String(r.stderr).split('\n').slice(-25).join('\n')}`);
   const kv = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
-  return { python: kv.CORNFLOW_PYTHON, gunicorn: kv.CORNFLOW_GUNICORN, clientPath: kv.CORNFLOW_CLIENT_PATH };
+  return {
+    python: kv.CORNFLOW_PYTHON, gunicorn: kv.CORNFLOW_GUNICORN, clientPath: kv.CORNFLOW_CLIENT_PATH,
+    redisServer: kv.REDIS_SERVER, redisCli: kv.REDIS_CLI,
+  };
 }
 
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -304,7 +313,8 @@ class Scenario {
       paths(conf).replace(/^bind .*$/m, 'bind 127.0.0.1').replace(/^port 6379$/m, `port ${this.ports.redis}`));
     const cmd = argv(c);
     expect(cmd.slice(0, 2)).toEqual(['sh', '-c']);
-    const env = this.envOf(c, '/usr/bin');
+    // The rendered script runs `redis-server` (and the probe `redis-cli`) by name: Debian's, first on PATH.
+    const env = this.envOf(c, dirname(cf.redisServer));
     const t = Date.now();
     const log = this.stack.start('redis', 'sh', ['-c', paths(cmd[2])], { env, cwd: dirs['/data'] });
     // The readiness probe's command, on the local port.
@@ -536,4 +546,122 @@ describe('Cornflow with LDAP login (ldaps://)', () => {
     const h = await api('GET', '/health/');
     expect(h.json).toEqual({ cornflow_status: 'healthy', backend_status: 'healthy', cornflow_version: '1.3.9' });
   });
+});
+
+describe('Cornflow with CeleryExecutor (Redis, one worker)', () => {
+  let celery: Scenario;
+  const CF_CREDENTIALS = ['AIRFLOW_CONN_CF_URI', 'CORNFLOW_SERVICE_PASSWORD'];
+  const envNames = (c: any): string[] => (c.env ?? []).map((e: any) => e.name);
+  const airflowSql = (sql: string): string => {
+    const r = spawnSync(join(celery.stack.tools.pgBin, 'psql'), ['-h', '127.0.0.1', '-p', String(celery.ports.pg), '-U', 'airflow', '-d', 'airflow', '-tAc', sql],
+      { encoding: 'utf-8', env: { ...process.env, PGPASSWORD: SECRETS['airflow-postgres/password'] } });
+    if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const redisCli = (args: string[], auth = true) => spawnSync(cf.redisCli, ['-h', '127.0.0.1', '-p', String(celery.ports.redis), ...args], {
+    encoding: 'utf-8', env: { PATH: process.env.PATH, ...(auth ? { REDISCLI_AUTH: SECRETS['airflow-redis/password'] } : {}) },
+  });
+
+  beforeAll(async () => {
+    // The LocalExecutor release is done with: its scheduler holds the ports the rendered airflow.cfg gives the
+    // scheduler's health check (8974) and the task-log server (8793), which this release's scheduler and worker bind
+    // (in the cluster each in its own pod).
+    await stack.stop();
+    SECRETS['airflow-redis/password'] = `rd-${hex(10)}`;
+    celery = new Scenario(new Stack(stack.tools), 'celery: ');
+    const t = Date.now();
+    // GIVEN the chart with Cornflow (database login, embedded PostgreSQL) and CeleryExecutor (embedded Redis).
+    await celery.bringUp(Executor.CELERY);
+    celery.runInit('job cornflow-init');
+    await celery.startCornflow('cornflow', celery.cornflowEnv);
+    celery.mark('bring-up', t);
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await celery?.stack.stop();
+  }, 60_000);
+
+  test('g. only the worker holds the Cornflow service credentials: not the scheduler, api-server, dag-processor, triggerer', () => {
+    const worker = envNames(celery.container('Deployment', `${RELEASE}-worker`, 'worker'));
+    expect(worker).toEqual(expect.arrayContaining(CF_CREDENTIALS));
+    for (const d of ['scheduler', 'api-server', 'dag-processor', 'triggerer']) {
+      const pod = celery.find('Deployment', `${RELEASE}-${d}`).spec.template.spec;
+      for (const c of [...pod.initContainers ?? [], ...pod.containers]) {
+        for (const name of CF_CREDENTIALS) expect({ container: `${d}/${c.name}`, has: envNames(c).includes(name) }).toEqual({ container: `${d}/${c.name}`, has: false });
+      }
+    }
+    // Which Airflow containers in the whole render carry AIRFLOW_CONN_CF_URI: the worker alone.
+    const holders = celery.manifests.filter((m) => m.spec?.template?.spec).flatMap((m) => [...m.spec.template.spec.initContainers ?? [], ...m.spec.template.spec.containers]
+      .filter((c: any) => envNames(c).includes('AIRFLOW_CONN_CF_URI')).map((c: any) => `${m.kind}/${m.metadata.name}/${c.name}`));
+    expect(holders).toEqual([`Deployment/${RELEASE}-worker/worker`]);
+    // And so the local scheduler process ran without them.
+    for (const name of CF_CREDENTIALS) expect(celery.airflowEnv[name]).toBeUndefined();
+    expect(Object.values(celery.airflowEnv)).not.toContain(SECRETS['airflow-cornflow/service-password']);
+  });
+
+  test('h. Redis requires the generated password', () => {
+    expect(redisCli(['ping'], false).stdout).toMatch(/NOAUTH/);
+    expect(redisCli(['ping']).stdout.trim()).toBe('PONG');
+  });
+
+  test('i. an execution created in Cornflow runs on the Celery worker, which logs in through CF_URI and writes the solution', async () => {
+    const tok = (await celery.cornflowApi('POST', '/login/', undefined, { username: 'cornflow_admin', password: SECRETS['airflow-cornflow/admin-password'] })).json.token;
+    const numbers = [11, 13, 17 + Math.floor(Math.random() * 100)];
+    const inst = await celery.cornflowApi('POST', '/instance/', tok, { name: 'sum', schema: SOLVER, data: { numbers } });
+    expect(inst.status).toBe(201);
+    const t = Date.now();
+    const ex = await celery.cornflowApi('POST', '/execution/', tok, { name: 'sum', schema: SOLVER, instance_id: inst.json.id, config: {} });
+    expect(ex.status).toBe(201);
+    const af = await celery.airflowToken('cornflow', SECRETS['airflow-cornflow/airflow-password']);
+    const runs = await celery.airflowApi('GET', `/api/v2/dags/${SOLVER}/dagRuns`, af);
+    const run = runs.json.dag_runs.find((r: any) => r.conf?.exec_id === ex.json.id);
+    expect(run).toMatchObject({ triggered_by: 'rest_api', triggering_user_name: 'cornflow' });
+
+    let state: any;
+    await waitFor('the solver run (Celery)', 300, async () => {
+      state = (await celery.cornflowApi('GET', `/execution/${ex.json.id}/status/`, tok)).json;
+      return state?.state === 1 || state?.state === -1;
+    }, celery.stack.path('worker.log'));
+    celery.mark('solver run (execution created to solution written)', t);
+    expect(state.state).toBe(1);
+    const total = numbers.reduce((a, b) => a + b, 0);
+    const data = await celery.cornflowApi('GET', `/execution/${ex.json.id}/data/`, tok);
+    expect(data.status).toBe(200);
+    expect(data.json.data).toEqual({ total });
+
+    // The task instance: queued by the scheduler on the worker's queue, handed to Celery, succeeded (the worker
+    // reports the end a few seconds after the solution is written; the scheduler then logs it).
+    const tiPath = `/api/v2/dags/${SOLVER}/dagRuns/${encodeURIComponent(run.dag_run_id)}/taskInstances/${SOLVER}`;
+    let ti: { status: number; json: any } = { status: 0, json: undefined };
+    await waitFor('the task instance finished (Celery)', 120, async () => {
+      ti = await celery.airflowApi('GET', tiPath, af);
+      return ti.json?.state === 'success' && readFileSync(celery.stack.path('scheduler.log'), 'utf-8').includes(`ti_id=${ti.json.id}, run_start_date`);
+    }, celery.stack.path('worker.log'));
+    celery.mark('solver task instance finished (execution created to scheduler log)', t);
+    expect(ti.status).toBe(200);
+    expect(ti.json).toMatchObject({ state: 'success', queue: 'default' });
+    expect(argv(container('worker'))).toEqual(['airflow', 'celery', 'worker', '--concurrency', '16', '--queues', 'default']);
+    // (job.executor_class stays NULL in Airflow 3.3.2; external_executor_id is the Celery task id.)
+    const [jobType, celeryTaskId] = airflowSql(`SELECT j.job_type, t.external_executor_id FROM task_instance t JOIN job j ON j.id = t.queued_by_job_id WHERE t.id = '${ti.json.id}'`).split('|');
+    expect(jobType).toBe('SchedulerJob');
+    expect(celeryTaskId).toMatch(/^[0-9a-f-]{36}$/);
+    const schedulerLog = readFileSync(celery.stack.path('scheduler.log'), 'utf-8');
+    expect(schedulerLog.split('\n').some((l) => l.includes('TaskInstance Finished') && l.includes(`ti_id=${ti.json.id}`) && l.includes('executor=CeleryExecutor('))).toBe(true);
+
+    // The worker took that Celery task from the broker and executed the task instance; the result backend says SUCCESS.
+    const workerLog = readFileSync(celery.stack.path('worker.log'), 'utf-8');
+    expect(workerLog.split('\n').some((l) => l.includes(`[${celeryTaskId}] Executing workload in Celery`) && l.includes(ti.json.id) && l.includes(run.dag_run_id))).toBe(true);
+    expect(workerLog).toContain(`Task execute_workload[${celeryTaskId}] succeeded`);
+    const meta = JSON.parse(redisCli(['-n', '1', 'GET', `celery-task-meta-${celeryTaskId}`]).stdout);
+    expect(meta).toMatchObject({ status: 'SUCCESS', task_id: celeryTaskId });
+
+    // The solver's line is in the task log the worker wrote in its own AIRFLOW_HOME, nowhere on the scheduler's side.
+    expect(celery.taskLogs(celery.workerHome)).toContain(`cf-solver wrote total=${total} for ${ex.json.id}`);
+    expect(celery.taskLogs()).toBe('');
+    expect(schedulerLog).not.toContain('cf-solver wrote');
+  }, 400_000);
+
+  function container(name: string): any {
+    return celery.container('Deployment', `${RELEASE}-${name}`, name);
+  }
 });
