@@ -2,7 +2,9 @@
 # Installs, once, the Cornflow side of the Cornflow integration test (test/integration/cornflow.test.ts), and prints
 # where it is. slapd, PostgreSQL, openssl and the Airflow 3.3.2 venv come from .ci/tools/auth-stack.sh (run first).
 #
-#   Debian packages: gcc + libpq-dev (psycopg2, pinned by cornflow, is built from source).
+#   Debian packages: gcc + libpq-dev (psycopg2, pinned by cornflow, is built from source), redis-server (the Redis
+#                    Deployment's redis-server and redis-cli, for the CeleryExecutor scenario; as in e2e-stack.sh, its
+#                    own service is never started: the test runs the rendered command).
 #   Server venv:     cornflow 1.3.9 and every dependency pinned in test/integration/requirements-cornflow.txt,
 #                    installed with --no-deps (the list is the complete resolved set).
 #   Client dir:      cornflow-client 1.3.9 + the packages of test/integration/requirements-cornflow-client.txt,
@@ -14,7 +16,8 @@
 #                         minor version for the client directory's compiled packages)
 #
 # Idempotent: a venv/directory built from the same requirements file is reused (keyed by its hash). Logs go to
-# stderr; stdout carries only KEY=VALUE lines: CORNFLOW_PYTHON, CORNFLOW_GUNICORN, CORNFLOW_CLIENT_PATH.
+# stderr; stdout carries only KEY=VALUE lines: CORNFLOW_PYTHON, CORNFLOW_GUNICORN, CORNFLOW_CLIENT_PATH, REDIS_SERVER,
+# REDIS_CLI.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,7 +26,7 @@ client_req="${here}/../../test/integration/requirements-cornflow-client.txt"
 cache_root="${CDK8S_AIRFLOW_CACHE:-${HOME:-/tmp}/.cache/cdk8s-airflow}"
 stack_dir="${cache_root}/cornflow-stack"
 python="${CORNFLOW_PYTHON:-python3}"
-packages=(gcc libpq-dev)
+packages=(gcc libpq-dev redis-server)
 pip_flags=(--quiet --disable-pip-version-check --no-cache-dir --no-deps)
 
 log() { echo "cornflow-stack: $*" >&2; }
@@ -48,6 +51,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo[@]}" apt-get update -qq >&2 || die 'apt-get update failed'
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 fi
+
+for tool in redis-server redis-cli; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found after installing ${packages[*]}"
+done
 
 command -v "$python" >/dev/null 2>&1 || die "$python not found; set CORNFLOW_PYTHON to a Python >= 3.11"
 pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
@@ -83,3 +90,5 @@ fi
 echo "CORNFLOW_PYTHON=${server}/bin/python"
 echo "CORNFLOW_GUNICORN=${server}/bin/gunicorn"
 echo "CORNFLOW_CLIENT_PATH=${client}/site"
+echo "REDIS_SERVER=$(command -v redis-server)"
+echo "REDIS_CLI=$(command -v redis-cli)"
