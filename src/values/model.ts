@@ -102,20 +102,20 @@ const k8sObject = (name: string) => ({ allOf: [{ $ref: `#/definitions/io.k8s.api
 const k8sList = (name: string) => ({ items: { $ref: `#/definitions/io.k8s.api.core.v1.${name}` } });
 
 /** Extra containers: Kubernetes Containers with a name, an image and resources, and no securityContext (the chart's). */
-const EXTRA_CONTAINERS = {
-  items: {
-    allOf: [
-      { $ref: '#/definitions/io.k8s.api.core.v1.Container' },
-      {
-        required: ['name', 'image', 'resources'],
-        properties: {
-          resources: RESOURCES_SCHEMA,
-          securityContext: refused('the chart sets the securityContext of extra containers (the pod user, read-only root, no privilege escalation, no capabilities); mount an emptyDir from extraVolumes where the container writes'),
-        },
+const EXTRA_CONTAINER = {
+  allOf: [
+    { $ref: '#/definitions/io.k8s.api.core.v1.Container' },
+    {
+      required: ['name', 'image', 'resources'],
+      properties: {
+        resources: RESOURCES_SCHEMA,
+        securityContext: refused('the chart sets the securityContext of extra containers (the pod user, read-only root, no privilege escalation, no capabilities); mount an emptyDir from extraVolumes where the container writes'),
       },
-    ],
-  },
+    },
+  ],
 };
+/** A list of extra containers: one shared definition (`extraContainer`), referenced by every component's two lists. */
+const EXTRA_CONTAINERS = { items: { $ref: '#/definitions/extraContainer' } };
 /**
  * A value the schema refuses with a reason: Helm prints only the failed keyword, and for `const` that is the expected
  * value (`at '/config/core/executor': value must be '(refused: ...)'`); `not: {}` fails whatever the value, the
@@ -213,8 +213,9 @@ const SECRET_LIKE_NAMES = {
   not: { allOf: [{ pattern: SECRET_NAME.source }, { not: { pattern: '_(cmd|secret)$' } }, { not: { pattern: '^(hide_sensitive|sensitive)' } }] },
 };
 
-/** values.schema.json's shared definitions: the value types of Airflow's settings. */
+/** values.schema.json's shared definitions: the value types of Airflow's settings, and an extra container. */
 export const SCHEMA_DEFINITIONS: Record<string, unknown> = {
+  'extraContainer': EXTRA_CONTAINER,
   'config.string': SCALAR,
   'config.notSecretLike': SECRET_LIKE_NAMES,
   ...Object.fromEntries((['integer', 'float', 'boolean'] as const).flatMap((t) => [[`config.${t}`, typed(t, false)], [`config.${t}OrEmpty`, typed(t, true)]])),

@@ -184,6 +184,6 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
     allOf: [...RULES, ...authRules(), ...cornflowRules()],
     // The Kubernetes definitions the values refer to (`$ref: '#/definitions/io.k8s.api.core.v1.Affinity'`, ...), and
     // the shapes of Airflow settings the config schema shares.
-    definitions: { ...k8sDefinitions(root), ...SCHEMA_DEFINITIONS },
+    definitions: { ...k8sDefinitions([root, SCHEMA_DEFINITIONS]), ...SCHEMA_DEFINITIONS },
   };
 }

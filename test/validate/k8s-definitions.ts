@@ -68,6 +68,8 @@ export function referencedDefinitions(schema: Schema = valuesSchema()): string[]
   };
   const { definitions, ...rest } = schema;
   walk(rest);
+  // The chart's own shared definitions (e.g. `extraContainer`) refer to Kubernetes definitions too.
+  for (const [name, definition] of Object.entries((definitions ?? {}) as Record<string, unknown>)) if (!name.startsWith('io.k8s.')) walk(definition);
   return [...found].sort();
 }
 
