@@ -29,21 +29,8 @@ exec 9>"${stack_dir}/.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 
 # 1. Debian packages.
-missing=()
-for p in "${packages[@]}"; do
-  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then missing+=("$p"); fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then sudo=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
-  else die "missing Debian packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
-  fi
-  log "installing ${missing[*]} (one-off) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  # slapd's own configuration and service are never used: the test writes its own slapd.conf and port.
-  "${sudo[@]}" apt-get update -qq >&2 || die 'apt-get update failed'
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-fi
+# slapd's own configuration and service are never used: the test writes its own slapd.conf and port.
+bash "${here}/apt-install.sh" auth-stack "${packages[@]}"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 [ -x "${pg_bin}/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
 [ -x /usr/sbin/slapd ] || die "/usr/sbin/slapd not found after installing slapd"

@@ -37,20 +37,7 @@ exec 9>"${stack_dir}/.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 
 # 1. Debian packages.
-missing=()
-for p in "${packages[@]}"; do
-  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then missing+=("$p"); fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then sudo=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
-  else die "missing Debian packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
-  fi
-  log "installing ${missing[*]} (one-off) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq >&2 || die 'apt-get update failed'
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-fi
+bash "${here}/apt-install.sh" cornflow-stack "${packages[@]}"
 
 for tool in redis-server redis-cli; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found after installing ${packages[*]}"

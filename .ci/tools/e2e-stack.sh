@@ -20,21 +20,8 @@ packages=(bubblewrap redis-server util-linux)
 log() { echo "e2e-stack: $*" >&2; }
 die() { echo "e2e-stack: error: $*" >&2; exit 1; }
 
-missing=()
-for p in "${packages[@]}"; do
-  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then missing+=("$p"); fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then sudo=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
-  else die "missing Debian packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
-  fi
-  log "installing ${missing[*]} (one-off) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  # redis-server's own service is never started here (no init system in CI); the test runs the Redis pod's command.
-  "${sudo[@]}" apt-get update -qq >&2 || die 'apt-get update failed'
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-fi
+# redis-server's own service is never started here (no init system in CI); the test runs the Redis pod's command.
+bash "${here}/apt-install.sh" e2e-stack "${packages[@]}"
 
 # PostgreSQL and the Airflow venv: the integration tier's script.
 stack="$(bash "${here}/auth-stack.sh")" || die "bash .ci/tools/auth-stack.sh failed (see above)"
