@@ -107,19 +107,7 @@ export interface ReleaseInputs {
     readonly firstName: Val<string>;
     readonly lastName: Val<string>;
   };
-  readonly ingress: {
-    readonly enabled: Val<boolean>;
-    readonly host: Val<string>;
-    readonly className: Val<string>;
-    readonly annotations: Val<Record<string, string>>;
-    /** The TLS Secret: the user's, or `<release>-tls` issued by cert-manager. */
-    readonly tlsSecretName: Val<string>;
-    /** cert-manager issues the certificate (no Secret of the user's was named). */
-    readonly certManager: Val<boolean>;
-    readonly issuer: Val<string>;
-    readonly issuerKind: Val<string>;
-    readonly controllerNamespaceLabels: Val<Record<string, string>>;
-  };
+  readonly ingress: IngressInputs & { readonly controllerNamespaceLabels: Val<Record<string, string>> };
   readonly network: {
     readonly enabled: Val<boolean>;
     readonly taskEgressCidrs: Val<string[]>;
@@ -151,16 +139,21 @@ export interface CornflowReleaseInputs {
   /** The LDAP directory's port and addresses (NetworkPolicy egress, with LDAP login). */
   readonly ldapPort: Val<number>;
   readonly ldapCidrs: Val<string[]>;
-  readonly ingress: {
-    readonly enabled: Val<boolean>;
-    readonly host: Val<string>;
-    readonly className: Val<string>;
-    readonly annotations: Val<Record<string, string>>;
-    readonly tlsSecretName: Val<string>;
-    readonly certManager: Val<boolean>;
-    readonly issuer: Val<string>;
-    readonly issuerKind: Val<string>;
-  };
+  readonly ingress: IngressInputs;
+}
+
+/** A TLS-only Ingress: the api-server's or Cornflow's. */
+export interface IngressInputs {
+  readonly enabled: Val<boolean>;
+  readonly host: Val<string>;
+  readonly className: Val<string>;
+  readonly annotations: Val<Record<string, string>>;
+  /** The TLS Secret: the user's, or one issued by cert-manager. */
+  readonly tlsSecretName: Val<string>;
+  /** cert-manager issues the certificate (no Secret of the user's was named). */
+  readonly certManager: Val<boolean>;
+  readonly issuer: Val<string>;
+  readonly issuerKind: Val<string>;
 }
 
 /** What {@link composeRelease} built. */
@@ -456,56 +449,35 @@ function createIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, 
   const ing = inp.ingress;
   const certManager = condition('airflow.certManager', 'cert-manager issues the Ingress\'s TLS certificate (no Secret of the user\'s is named).',
     and(ing.certManager, isSet(ing.issuer)));
-  kubeObject(scope, 'Ingress', {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: {
-      name: r.resourceName('api-server'),
-      labels: r.labels('api-server'),
-      annotations: ingressAnnotations(ing, certManager),
-    },
-    spec: {
-      ingressClassName: when(isSet(ing.className), ing.className),
-      tls: [{ hosts: [ing.host], secretName: ing.tlsSecretName }],
-      rules: [{
-        host: ing.host,
-        http: {
-          paths: [{
-            path: '/',
-            pathType: 'Prefix',
-            backend: { service: { name: apiServer.serviceName, port: { name: 'http' } } },
-          }],
-        },
-      }],
-    },
-  });
+  tlsIngress(scope, 'Ingress', r.resourceName('api-server'), r.labels('api-server'), ing, certManager, apiServer.serviceName);
 }
 
 function createCornflowIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, cornflow: CornflowServer): void {
   const ing = inp.cornflow.ingress;
   const certManager = condition('airflow.cornflowCertManager', 'cert-manager issues Cornflow\'s TLS certificate (no Secret of the user\'s is named).',
     and(ing.certManager, isSet(ing.issuer)));
-  kubeObject(scope, 'CornflowIngress', {
+  tlsIngress(scope, 'CornflowIngress', r.resourceName('cornflow'), r.labels('cornflow', inp.cornflow.settings.image), ing, certManager, cornflow.workload.name);
+}
+
+/** A TLS-only Ingress sending every path of the host to the `http` port of a Service. */
+function tlsIngress(scope: Construct, id: string, name: Val<string>, labels: unknown, ing: IngressInputs, certManager: Val<boolean>, serviceName: Val<string>): void {
+  kubeObject(scope, id, {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: {
-      name: r.resourceName('cornflow'),
-      labels: r.labels('cornflow', inp.cornflow.settings.image),
-      annotations: ingressAnnotations(ing, certManager),
-    },
+    metadata: { name, labels, annotations: ingressAnnotations(ing, certManager) },
     spec: {
       ingressClassName: when(isSet(ing.className), ing.className),
       tls: [{ hosts: [ing.host], secretName: ing.tlsSecretName }],
       rules: [{
         host: ing.host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: cornflow.workload.name, port: { name: 'http' } } } }] },
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: serviceName, port: { name: 'http' } } } }] },
       }],
     },
   });
 }
 
 /** The Ingress annotations: the user's, then the chart's (cert-manager's issuer, nginx's HTTPS redirect). */
-function ingressAnnotations(ing: Pick<ReleaseInputs['ingress'], 'annotations' | 'issuerKind' | 'issuer' | 'className'>, certManager: Val<boolean>): unknown {
+function ingressAnnotations(ing: IngressInputs, certManager: Val<boolean>): unknown {
   const own = {
     'cert-manager.io/issuer': when(and(certManager, isIssuer(ing.issuerKind)), ing.issuer),
     'cert-manager.io/cluster-issuer': when(and(certManager, not(isIssuer(ing.issuerKind))), ing.issuer),

@@ -16,7 +16,7 @@ import { httpProbe, waitForMigrationsContainer } from './airflow-process';
 import { API_SERVER_PORT } from './api-server';
 import { imagePullPolicy, imageReference } from './image-spec';
 import { airflowJobContainer, JobSettings, ReleaseJob, SyncRoles } from './jobs';
-import { AirflowRelease, ImageSpec, OptionalSecretRef, SecretRef, secretEnv } from './release';
+import { AirflowRelease, DatabaseEndpoint, ImageSpec, SecretRef, secretEnv } from './release';
 import { resources, Workload, WorkloadSettings } from './workload';
 
 /** Cornflow's port (container and Service). */
@@ -53,16 +53,9 @@ export interface CornflowInputs extends WorkloadSettings {
   /** The LDAP settings (non-secret), `LDAP_*` env entries; only used with `ldap`. */
   readonly ldapEnv: unknown[];
   readonly ldapBindPassword: SecretRef;
-  readonly database: {
+  readonly database: DatabaseEndpoint & {
     /** A second database on the release's embedded PostgreSQL. */
     readonly embedded: Val<boolean>;
-    readonly host: Val<string>;
-    readonly port: Val<number>;
-    readonly database: Val<string>;
-    readonly user: Val<string>;
-    readonly password: SecretRef;
-    readonly sslMode: Val<string>;
-    readonly caCertificate: OptionalSecretRef;
   };
   readonly adminUser: { readonly username: Val<string>; readonly email: Val<string>; readonly password: SecretRef };
   readonly serviceUser: { readonly username: Val<string>; readonly email: Val<string>; readonly password: SecretRef };

@@ -14,7 +14,7 @@
  *   read (TLS means an ldaps:// URL), and ldap3 does not verify the server certificate.
  */
 import { WorkloadOptions } from '../components/workload';
-import { ExternalDatabaseOptions, SslMode, validateCidrs, validateHost, validatePort } from './database';
+import { ExternalDatabaseOptions, PG_IDENTIFIER, SslMode, validateCidrs, validateHost, validatePort } from './database';
 import { ContainerImage } from './image';
 import { IngressOptions, IngressTls } from './ingress';
 import { LdapDirectory, LdapTransport } from './auth-ldap';
@@ -121,7 +121,7 @@ export class CornflowDatabase {
     validateHost(`${p} host`, options.host);
     validatePort(`${p} port`, options.port ?? 5432, 5432);
     for (const [k, v] of [['database', options.database], ['user', options.user]] as const) {
-      if (v !== undefined && !/^[a-zA-Z_][a-zA-Z0-9_$-]{0,62}$/.test(v)) throw new Error(`${p} ${k} must be a PostgreSQL identifier, got '${v}'`);
+      if (v !== undefined && !PG_IDENTIFIER.test(v)) throw new Error(`${p} ${k} must be a PostgreSQL identifier, got '${v}'`);
     }
     if (!(options.password instanceof SecretKeyRef)) {
       throw new Error(`${p} password is required: pass SecretKeyRef.fromSecret(name, key) of the database user's password`);

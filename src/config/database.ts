@@ -83,7 +83,8 @@ export interface ExternalDatabaseOptions {
 }
 
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-const PG_NAME = /^[a-zA-Z_][a-zA-Z0-9_$-]{0,62}$/;
+/** A PostgreSQL identifier as the chart accepts it for database and user names. */
+export const PG_IDENTIFIER = /^[a-zA-Z_][a-zA-Z0-9_$-]{0,62}$/;
 
 /** Validates a host name, naming the prop in the error. */
 export function validateHost(prop: string, host: string | undefined): string {
@@ -143,7 +144,7 @@ export class MetadataDatabase {
       validateHost('database.host', external.host);
       validatePort('database.port', external.port ?? 5432, 5432);
       for (const [prop, v] of [['database.database', external.database], ['database.user', external.user]] as const) {
-        if (v !== undefined && !PG_NAME.test(v)) {
+        if (v !== undefined && !PG_IDENTIFIER.test(v)) {
           throw new Error(`${prop} must be a PostgreSQL identifier (letters, digits, '_', '$', '-'), got '${v}'`);
         }
       }

@@ -5,6 +5,7 @@ import {
 } from '../config/airflow-config';
 import { AIRFLOW_REFERENCE, ReferenceOption, ReferenceType, retiredSections, SENSITIVE_VARIANTS, splitPath } from '../config/config-reference';
 import { DagAccess, FAB_ACTIONS } from '../config/auth';
+import { PG_IDENTIFIER } from '../config/database';
 
 /**
  * The ONE values model: every Helm value is declared here once, with its type, default, constraints and doc.
@@ -328,6 +329,8 @@ const NO_QUOTES = '[^"\\\\\\x00-\\x1f]';
  * A role name, as roleSyncSpecs checks it (1-64 characters, no leading or trailing space), and without backslash or
  * control character: role names are printed as JSON, which must not hold escapes (see jsJson).
  */
+/** A PostgreSQL identifier (database and user names), as src/config/database.ts checks it. */
+const PG_NAME = PG_IDENTIFIER.source;
 const ROLE_NAME = '[^\\s\\\\\\x00-\\x1f]([^\\\\\\x00-\\x1f]{0,62}[^\\s\\\\\\x00-\\x1f])?';
 /** `Admin|admin|ADMIN|...` without an inline flag (JSON-schema patterns are ECMA regexps, which have none). */
 const anyCase = (s: string) => [...s].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join('');
@@ -477,7 +480,6 @@ function authGroup(): ValueGroup {
 
 /** The cornflow keys: Cornflow next to Airflow. */
 function cornflowGroup(): ValueGroup {
-  const PG_NAME = '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$';
   const USER = '^[A-Za-z0-9_.-]{1,64}$';
   const GROUP_CN = '^$|^[^,=\\s"\'\\\\][^,="\'\\\\]{0,127}$';
   const roleGroup = (role: string) => leaf('string', '', `cn of the LDAP group whose members get Cornflow's ${role} role; empty: no group gets it.`, { pattern: GROUP_CN });
@@ -617,8 +619,8 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
   externalDatabase: group('External PostgreSQL (used when postgres.enabled is false).', {
     host: leaf('string', '', 'DNS name or IP of the server (required).', { pattern: `^$|${HOSTNAME}` }),
     port: leaf('integer', 5432, 'Port.', { minimum: 1, maximum: 65535 }),
-    database: leaf('string', 'airflow', 'Database name.', { pattern: '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$' }),
-    user: leaf('string', 'airflow', 'User name.', { pattern: '^[A-Za-z_][A-Za-z0-9_$-]{0,62}$' }),
+    database: leaf('string', 'airflow', 'Database name.', { pattern: PG_NAME }),
+    user: leaf('string', 'airflow', 'User name.', { pattern: PG_NAME }),
     password: ref('The database password', 'password', 'externalDatabase.password', 'required'),
     sslMode: leaf('string', 'verify-full', 'libpq sslmode; verify-ca and verify-full need caCertificate, the others refuse it.',
       { enum: ['disable', 'require', 'verify-ca', 'verify-full'] }),
