@@ -21,11 +21,10 @@
 import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { request } from 'http';
 import { dirname, join } from 'path';
 import { Testing } from 'cdk8s';
 import { AirflowChart, Cornflow, CornflowAuth, Executor, LdapDirectory, SecretKeyRef } from '../../src';
-import { authStack, containerEnv, freePort, Stack, waitFor } from './stack';
+import { authStack, containerEnv, freePort, httpJson, Stack, waitFor } from './stack';
 
 const RELEASE = 'airflow';
 const NS = 'airflow';
@@ -101,25 +100,7 @@ const timings: Record<string, number> = {};
 const started = Date.now();
 const mark = (what: string, since: number) => { timings[what] = Math.round((Date.now() - since) / 100) / 10; };
 
-async function http(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request(base + path, {
-      method, agent: false,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf-8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let json: any;
-        try { json = JSON.parse(text); } catch { json = text; }
-        resolve({ status: res.statusCode!, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const http = httpJson;
 
 /**
  * One release on this machine: its render, the servers it runs (a Stack), their local ports and the scratch

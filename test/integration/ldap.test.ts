@@ -7,14 +7,13 @@
 import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { request } from 'http';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import {
   AirflowAuth, AirflowChart, AirflowChartProps, BuiltinRole, DagAccess, DagGrant, LdapDirectory, OidcProvider,
   SecretKeyRef,
 } from '../../src';
-import { authStack, freePort, Stack, waitFor } from './stack';
+import { authStack, freePort, httpJson, Stack, waitFor } from './stack';
 
 const SUFFIX = 'dc=example,dc=org';
 const BIND_DN = `cn=airflow-bind,ou=services,${SUFFIX}`;
@@ -115,27 +114,7 @@ function runSyncJob(): any[] {
 }
 
 /** One request without keep-alive (no socket outlives the test). */
-async function http(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(apiUrl + path, {
-      method,
-      agent: false,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf-8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let json: any;
-        try { json = JSON.parse(text); } catch { json = text; }
-        resolve({ status: res.statusCode!, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const http = (method: string, path: string, token?: string, body?: unknown) => httpJson(apiUrl, method, path, token, body);
 
 async function token(user: string, password: string): Promise<{ status: number; token?: string }> {
   const r = await http('POST', '/auth/token', undefined, { username: user, password });

@@ -5,6 +5,7 @@
  */
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { request } from 'http';
 import { createServer, Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -42,6 +43,28 @@ export async function freePort(): Promise<number> {
       const port = (s.address() as any).port;
       s.close(() => resolve(port));
     });
+  });
+}
+
+/** One HTTP request with a JSON body and an optional bearer token; the reply as JSON (or as text if it is not JSON). */
+export async function httpJson(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, {
+      method,
+      agent: false,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf-8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        let json: any;
+        try { json = JSON.parse(text); } catch { json = text; }
+        resolve({ status: res.statusCode!, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
