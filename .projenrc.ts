@@ -9,6 +9,8 @@ const project = new typescript.TypeScriptProject({
   description: 'CDK8s constructs that deploy Apache Airflow 3 on Kubernetes secure by default, and emit a Helm chart from the same code.',
   license: 'Apache-2.0',
   copyrightOwner: 'The cdk8s-airflow authors',
+  authorName: 'The cdk8s-airflow authors',
+  authorOrganization: true,
   defaultReleaseBranch: 'main',
   projenrcTs: true,
   // bin/kubeconform is a repository tool (npm run kubeconform), not a command of the package.
@@ -66,7 +68,9 @@ const project = new typescript.TypeScriptProject({
       // `npm run test:cluster` (a real control plane, test/cluster/jest.config.json) and `npm run test:e2e` (the
       // rendered chart run as sandboxed processes, test/e2e/jest.config.json), `npm run test:package` and
       // `npm run test:artifact` (the signed chart through an OCI registry, test/artifact/jest.config.json).
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/', '/test/package/', '/test/artifact/'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/cluster/', '/test/integration/', '/test/e2e/', '/test/package/', '/test/artifact/', '/test/python/'],
+      // dist/jsii (the jsii build, `npm run test:python`) holds a copy of package.json.
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
       collectCoverage: false,
       maxWorkers: 2,
     },
@@ -135,11 +139,19 @@ project.addTask('test:package', {
   steps: [{ exec: 'jest --ci --runInBand --config test/package/jest.config.json', receiveArgs: true }],
 });
 
-// `npm run api`: regenerate API.md, the API reference, from src/index.ts and its doc comments (test/api/reference.ts);
-// test/api/reference.test.ts fails while it is stale or while a public name has no doc comment.
+// `npm run api`: regenerate API.md, the API reference, with jsii-docgen from the jsii assembly of src/ (the build the
+// Python package comes from); `npm run test:python` fails while it is stale or while a public name has no doc comment.
 project.addTask('api', {
-  description: 'Generate API.md (the API reference) from the public exports and their doc comments',
-  steps: [{ exec: 'ts-node --transpileOnly test/api/reference.ts' }],
+  description: 'Generate API.md (the API reference) from the jsii assembly and its doc comments',
+  steps: [{ exec: 'bash .ci/tools/jsii-package.sh --api' }],
+});
+
+// `npm run test:python` (issue 15): src/ compiled by jsii, the Python wheel built by jsii-pacmak and installed into a
+// venv with cdk8s from PyPI, and the examples written in Python compared with the TypeScript ones.
+project.addTask('test:python', {
+  description: 'Build the Python package with jsii and compare what Python synthesizes with TypeScript',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [{ exec: 'jest --ci --runInBand --config test/python/jest.config.json', receiveArgs: true }],
 });
 
 // `npm run test:artifact`: charts/airflow packaged and signed (helm package --sign, a throw-away key from the system

@@ -279,7 +279,11 @@ export interface AirflowChartProps extends ChartProps {
  * default-deny NetworkPolicies, and an optional TLS Ingress.
  */
 export class AirflowChart extends Chart {
-  /** The release's shared settings (names, image, configuration, Secrets, network policy settings) every component uses. */
+  /**
+   * The release's shared settings (names, image, configuration, Secrets, network policy settings) every component uses.
+   * TypeScript only (value expressions).
+   * @jsii ignore
+   */
   public readonly release: AirflowRelease;
   /** The api-server (UI, REST API and execution API). */
   public readonly apiServer: ApiServer;
@@ -442,7 +446,7 @@ export class AirflowChart extends Chart {
       },
       postgres: component('postgres', props.postgres, 'postgres', 1),
       redis: component('redis', props.redis, 'redis', 1),
-      login: auth.loginInputs(),
+      login: auth._loginInputs(),
       adminUser: {
         enabled: adminEnabled,
         username: choice(adminOptions.username, 'admin', 'username'),
@@ -507,7 +511,7 @@ function cornflowInputs(props: AirflowChartProps, auth: AirflowAuth, releaseName
   const ldap = cfAuth?.kind === 'ldap';
   let directory: LdapDirectory | undefined;
   const database = cf?.database;
-  const external = database?.external;
+  const external = database?.externalServer;
   if (!cf && auth.mapsCornflowRole) {
     throw new Error(`auth roleMapping or defaultRole names the role '${CORNFLOW_AIRFLOW_ROLE}', which exists only with cornflow: Cornflow.enabled({...}); `
       + 'remove it or enable Cornflow');

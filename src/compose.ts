@@ -201,7 +201,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   };
   const network: NetworkPolicySettings = {
     enabled: inp.network.enabled,
-    dns: ExternalPeer.namespaces(inp.network.dnsNamespaceLabels, inp.network.dnsPodLabels, 'cluster DNS'),
+    dns: ExternalPeer._namespaces(inp.network.dnsNamespaceLabels, inp.network.dnsPodLabels, 'cluster DNS'),
   };
   const release = new AirflowRelease({
     name: inp.releaseName,
@@ -237,7 +237,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   const fabMount = { name: 'config', mountPath: `${AIRFLOW_HOME}/webserver_config.py`, subPath: 'webserver_config.py', readOnly: true };
 
   // Components.
-  const apiServer = new ApiServer(scope, 'ApiServer', {
+  const apiServer = ApiServer._create(scope, 'ApiServer', {
     release: r,
     settings: inp.apiServer,
     affinityInput: inp.apiServer.affinityInput,
@@ -249,7 +249,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
       checksum: login.checksum,
     },
   });
-  const scheduler = new Scheduler(scope, 'Scheduler', {
+  const scheduler = Scheduler._create(scope, 'Scheduler', {
     release: r,
     settings: inp.scheduler,
     affinityInput: inp.scheduler.affinityInput,
@@ -258,9 +258,9 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
       mounts: [{ name: 'config', mountPath: `${AIRFLOW_HOME}/pod_templates/pod_template.yaml`, subPath: 'pod_template.yaml', readOnly: true }],
     },
   });
-  const dagProcessor = new DagProcessor(scope, 'DagProcessor', { release: r, settings: inp.dagProcessor, affinityInput: inp.dagProcessor.affinityInput });
-  const triggerer = new Triggerer(scope, 'Triggerer', { release: r, settings: inp.triggerer, affinityInput: inp.triggerer.affinityInput });
-  const workers = scoped(celery, () => new CeleryWorkers(scope, 'Workers', {
+  const dagProcessor = DagProcessor._create(scope, 'DagProcessor', { release: r, settings: inp.dagProcessor, affinityInput: inp.dagProcessor.affinityInput });
+  const triggerer = Triggerer._create(scope, 'Triggerer', { release: r, settings: inp.triggerer, affinityInput: inp.triggerer.affinityInput });
+  const workers = scoped(celery, () => CeleryWorkers._create(scope, 'Workers', {
     release: r,
     settings: inp.workers,
     affinityInput: inp.workers.affinityInput,
@@ -270,14 +270,14 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     logVolumeSizeMi: inp.workers.logVolumeSizeMi,
   }));
   const flowerOn = condition('airflow.flower', 'Flower runs (CeleryExecutor and flower.enabled).', and(celery, inp.flower.enabled));
-  const flower = scoped(flowerOn, () => new Flower(scope, 'Flower', {
+  const flower = scoped(flowerOn, () => Flower._create(scope, 'Flower', {
     release: r,
     settings: inp.flower,
     affinityInput: inp.flower.affinityInput,
     username: inp.flower.username,
     password: inp.flower.password,
   }));
-  const postgres = scoped(db.embedded, () => new Postgres(scope, 'Postgres', {
+  const postgres = scoped(db.embedded, () => Postgres._create(scope, 'Postgres', {
     release: r,
     settings: inp.postgres,
     affinityInput: inp.postgres.affinityInput,
@@ -287,7 +287,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     storageClassName: db.storageClassName,
     runAs: db.runAs,
   }));
-  const redis = scoped(b.embedded, () => new Redis(scope, 'Redis', {
+  const redis = scoped(b.embedded, () => Redis._create(scope, 'Redis', {
     release: r,
     settings: inp.redis,
     affinityInput: inp.redis.affinityInput,
@@ -315,7 +315,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     and(cornflowOn, cf.settings.database.embedded));
   const cfAirflowUser = condition('airflow.cornflowAirflowUser', 'The release creates Cornflow\'s Airflow user (database login; with LDAP it is a directory account).',
     and(cornflowOn, login.database));
-  const cornflow = scoped(cornflowOn, () => new CornflowServer(scope, 'Cornflow', { release: r, cornflow: cf.settings, identity: cf.identity }));
+  const cornflow = scoped(cornflowOn, () => CornflowServer._create(scope, 'Cornflow', { release: r, cornflow: cf.settings, identity: cf.identity }));
   const cornflowInit = scoped(cornflowOn, () => new CornflowInit(scope, 'CornflowInit', { release: r, settings: inp.jobs, cornflow: cf.settings, identity: cf.identity }));
   const cornflowDb = scoped(cfEmbeddedDb, () => new CornflowDatabaseSetup(scope, 'CornflowDatabase', {
     release: r, settings: inp.jobs, cornflow: cf.settings, image: inp.images.postgres, identity: db.runAs,
@@ -372,22 +372,22 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   defaultDenyPolicy(scope, 'DefaultDeny', name('default-deny'), r.labels('network-policy'), r.instanceLabels(), network);
   const api = apiServer.workload;
   scoped(inp.ingress.enabled, () => api.connections.allowFrom(
-    ExternalPeer.namespaces(inp.ingress.controllerNamespaceLabels, undefined, 'the ingress controller')));
+    ExternalPeer._namespaces(inp.ingress.controllerNamespaceLabels, undefined, 'the ingress controller')));
   // LDAP binds and searches, OIDC discovery, token and key requests: from the api-server only.
-  for (const e of login.egress) scoped(e.when, () => api.connections.allowTo(ExternalPeer.cidrs(e.cidrs, e.description), NetworkPort.tcp(e.port)));
+  for (const e of login.egress) scoped(e.when, () => api.connections.allowTo(ExternalPeer._cidrs(e.cidrs, e.description), NetworkPort._tcp(e.port)));
   const dbClients: INetworkEndpoint[] = [api, scheduler.workload, dagProcessor.workload, triggerer.workload, migrations];
-  const externalDb = ExternalPeer.cidrs(db.cidrs, 'the external database');
+  const externalDb = ExternalPeer._cidrs(db.cidrs, 'the external database');
   const reachDatabase = (c: INetworkEndpoint) => {
     if (postgres) scoped(db.embedded, () => c.connections.allowTo(postgres.workload));
-    scoped(not(db.embedded), () => c.connections.allowTo(externalDb, NetworkPort.tcp(db.port)));
+    scoped(not(db.embedded), () => c.connections.allowTo(externalDb, NetworkPort._tcp(db.port)));
   };
   dbClients.forEach(reachDatabase);
   if (createUser) scoped(admin.enabled, () => reachDatabase(createUser));
   if (syncRoles) scoped(isSet(login.roles), () => reachDatabase(syncRoles));
-  const externalRedis = ExternalPeer.cidrs(b.cidrs, 'the external Redis');
+  const externalRedis = ExternalPeer._cidrs(b.cidrs, 'the external Redis');
   const reachBroker = (c: Workload) => {
     if (redis) scoped(b.embedded, () => c.connections.allowTo(redis.workload));
-    scoped(b.external, () => c.connections.allowTo(externalRedis, NetworkPort.tcp(b.port)));
+    scoped(b.external, () => c.connections.allowTo(externalRedis, NetworkPort._tcp(b.port)));
   };
   scoped(celery, () => reachBroker(scheduler.workload));
   if (workers) scoped(celery, () => reachBroker(workers.workload));
@@ -407,33 +407,33 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   });
   taskRunners.push({ connections: scheduler.workload.connections, when: local });
   scoped(kubernetes, () => {
-    for (const port of KUBE_API_PORTS) scheduler.workload.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
+    for (const port of KUBE_API_PORTS) scheduler.workload.connections.allowTo(ExternalPeer._cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
     serviceAccount(scope, name('task'), r.labels('task'));
-    const tasks = new Connections(scope, 'TaskPodsNetworkPolicy', {
+    const tasks = Connections._create(scope, 'TaskPodsNetworkPolicy', {
       name: name('task'), labels: r.labels('task'), podLabels: r.selectorLabels('task'), settings: network,
     });
     tasks.allowTo(api);
     taskRunners.push({ connections: tasks, when: kubernetes });
   });
-  const taskEgress = ExternalPeer.cidrs(inp.network.taskEgressCidrs, 'task egress');
+  const taskEgress = ExternalPeer._cidrs(inp.network.taskEgressCidrs, 'task egress');
   for (const t of taskRunners) scoped(and(t.when, isSet(inp.network.taskEgressCidrs)), () => t.connections.allowToAnyPort(taskEgress));
 
   if (cornflow && cornflowInit) {
     scoped(cornflowOn, () => {
       const cfDb = cf.settings.database;
-      const externalCfDb = ExternalPeer.cidrs(cf.databaseCidrs, 'Cornflow\'s external database');
+      const externalCfDb = ExternalPeer._cidrs(cf.databaseCidrs, 'Cornflow\'s external database');
       for (const c of [cornflow.workload, cornflowInit]) {
         c.connections.allowTo(api); // Airflow's REST API
         if (postgres) scoped(cfEmbeddedDb, () => c.connections.allowTo(postgres.workload));
-        scoped(not(cfDb.embedded), () => c.connections.allowTo(externalCfDb, NetworkPort.tcp(cfDb.port)));
+        scoped(not(cfDb.embedded), () => c.connections.allowTo(externalCfDb, NetworkPort._tcp(cfDb.port)));
       }
-      scoped(cf.settings.ldap, () => cornflow.workload.connections.allowTo(ExternalPeer.cidrs(cf.ldapCidrs, 'the LDAP directory'), NetworkPort.tcp(cf.ldapPort)));
+      scoped(cf.settings.ldap, () => cornflow.workload.connections.allowTo(ExternalPeer._cidrs(cf.ldapCidrs, 'the LDAP directory'), NetworkPort._tcp(cf.ldapPort)));
       // Tasks call Cornflow back (cf_uri); the triggerer runs no task code that needs it.
       for (const t of taskRunners) {
         if (t.connections !== triggerer.workload.connections) scoped(t.when, () => t.connections.allowTo(cornflow.workload));
       }
       scoped(cf.ingress.enabled, () => cornflow.workload.connections.allowFrom(
-        ExternalPeer.namespaces(inp.ingress.controllerNamespaceLabels, undefined, 'the ingress controller')));
+        ExternalPeer._namespaces(inp.ingress.controllerNamespaceLabels, undefined, 'the ingress controller')));
     });
   }
   if (cornflowDb && postgres) scoped(cfEmbeddedDb, () => cornflowDb.connections.allowTo(postgres.workload));

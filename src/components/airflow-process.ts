@@ -86,7 +86,7 @@ export function airflowWorkload(scope: Construct, id: string, spec: AirflowProce
     resources: { custom: spec.settings.resources, defaults: spec.defaultResources },
     writablePaths: airflowWritablePaths(spec.logVolumeSizeMi),
   };
-  return new Workload(scope, id, {
+  return Workload._create(scope, id, {
     component: spec.component,
     release: r,
     settings: spec.settings,

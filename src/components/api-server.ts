@@ -49,10 +49,17 @@ export interface ApiServerProps {
  * @see https://airflow.apache.org/docs/apache-airflow/stable/cli-and-env-variables-ref.html#api-server
  */
 export class ApiServer extends Construct {
+  /** The api-server's port (container and Service); `API_SERVER_PORT` in TypeScript. */
+  public static readonly PORT = API_SERVER_PORT;
   /** The api-server's Deployment, Service and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: ApiServerProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: ApiServerProps): ApiServer {
+    return new ApiServer(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: ApiServerProps) {
     super(scope, id);
     // /api/v2/version answers as long as the process serves HTTP; /api/v2/monitor/health also reports the
     // scheduler and database, and would restart or unroute a healthy api-server when those are slow.
@@ -82,7 +89,11 @@ export class ApiServer extends Construct {
     });
   }
 
-  /** The api-server Service name. */
+  /**
+   * The api-server Service name.
+   * TypeScript only (a value expression in the emitted chart).
+   * @jsii ignore
+   */
   public get serviceName(): Val<string> {
     return this.workload.name;
   }

@@ -60,7 +60,12 @@ export class CeleryWorkers extends Construct {
   /** The workers' Deployment and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: CeleryWorkersProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: CeleryWorkersProps): CeleryWorkers {
+    return new CeleryWorkers(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: CeleryWorkersProps) {
     super(scope, id);
     const ping = 'exec python -m celery --app airflow.providers.celery.executors.celery_executor.app '
       + 'inspect ping -d "celery@${HOSTNAME}" --timeout 20';

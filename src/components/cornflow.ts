@@ -127,16 +127,27 @@ export interface CornflowServerProps {
  * that regenerates SECRET_KEY at every start and writes into the image; the init Job does its other steps.
  */
 export class CornflowServer extends Construct {
+  /** The Airflow role of Cornflow's account, with exactly the permissions Cornflow uses; `CORNFLOW_ROLE` in TypeScript. */
+  public static readonly AIRFLOW_ROLE: CustomRole = CORNFLOW_ROLE;
+  /** The name of that role, which custom roles may not take; `CORNFLOW_AIRFLOW_ROLE` in TypeScript. */
+  public static readonly AIRFLOW_ROLE_NAME = CORNFLOW_AIRFLOW_ROLE;
+  /** Cornflow's port (container and Service); `CORNFLOW_PORT` in TypeScript. */
+  public static readonly PORT = CORNFLOW_PORT;
   /** Cornflow's Deployment, Service and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: CornflowServerProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: CornflowServerProps): CornflowServer {
+    return new CornflowServer(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: CornflowServerProps) {
     super(scope, id);
     const c = props.cornflow;
     // Liveness asks only whether gunicorn answers, so a slow database or Airflow can unroute Cornflow but never restart it.
     const alive = (period: number, failures: number) => ({ tcpSocket: { port: 'http' }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: failures });
     const ca = caVolumes(c);
-    this.workload = new Workload(this, 'Workload', {
+    this.workload = Workload._create(this, 'Workload', {
       component: 'cornflow',
       release: props.release,
       settings: c,

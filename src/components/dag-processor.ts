@@ -29,7 +29,12 @@ export class DagProcessor extends Construct {
   /** The dag-processor's Deployment and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: DagProcessorProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: DagProcessorProps): DagProcessor {
+    return new DagProcessor(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: DagProcessorProps) {
     super(scope, id);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'dag-processor',

@@ -34,10 +34,17 @@ export interface FlowerProps {
  * Probes use Flower's unauthenticated `/healthcheck`.
  */
 export class Flower extends Construct {
+  /** Flower's port (container and Service); `FLOWER_PORT` in TypeScript. */
+  public static readonly PORT = FLOWER_PORT;
   /** Flower's Deployment, Service and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: FlowerProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: FlowerProps): Flower {
+    return new Flower(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: FlowerProps) {
     super(scope, id);
     const probe = (period: number, failures: number) => httpProbe('/healthcheck', 'http', period, failures);
     this.workload = airflowWorkload(this, 'Workload', {

@@ -108,7 +108,7 @@ export class ReleaseJob extends Construct implements INetworkEndpoint {
         template: pod,
       },
     });
-    this.connections = new Connections(this, 'NetworkPolicy', {
+    this.connections = Connections._create(this, 'NetworkPolicy', {
       name: r.resourceName(spec.component),
       labels,
       podLabels: r.selectorLabels(spec.component),

@@ -47,19 +47,30 @@ export const POSTGRES_STORAGE_DEFAULT = Size.gibibytes(8);
  * is retained when the release is deleted. The password comes from a Secret file, never an argument.
  */
 export class Postgres extends Construct {
+  /** PostgreSQL's port (container and Service); `POSTGRES_PORT` in TypeScript. */
+  public static readonly PORT = POSTGRES_PORT;
   /** PostgreSQL's StatefulSet, Service and network connections. */
   public readonly workload: Workload;
-  /** Service host name clients connect to. */
+  /**
+   * Service host name clients connect to.
+   * TypeScript only (a value expression in the emitted chart).
+   * @jsii ignore
+   */
   public readonly host: Val<string>;
   /** The port clients connect to. */
   public readonly port = POSTGRES_PORT;
 
-  constructor(scope: Construct, id: string, props: PostgresProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: PostgresProps): Postgres {
+    return new Postgres(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);
     const r = props.release;
     const db = 'airflow';
     const pgIsReady = ['pg_isready', '--host', '127.0.0.1', '--port', String(POSTGRES_PORT), '--username', db, '--dbname', db];
-    this.workload = new Workload(this, 'Workload', {
+    this.workload = Workload._create(this, 'Workload', {
       component: 'postgres',
       release: r,
       settings: props.settings,

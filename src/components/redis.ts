@@ -49,14 +49,25 @@ const REDIS_CONF = [
  * Embedded Redis for the Celery broker and result backend, on the official image, password required.
  */
 export class Redis extends Construct {
+  /** Redis's port (container and Service); `REDIS_PORT` in TypeScript. */
+  public static readonly PORT = REDIS_PORT;
   /** Redis's Deployment, Service and network connections. */
   public readonly workload: Workload;
-  /** The Service name clients connect to. */
+  /**
+   * The Service name clients connect to.
+   * TypeScript only (a value expression in the emitted chart).
+   * @jsii ignore
+   */
   public readonly host: Val<string>;
   /** The port clients connect to. */
   public readonly port = REDIS_PORT;
 
-  constructor(scope: Construct, id: string, props: RedisProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: RedisProps): Redis {
+    return new Redis(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     const r = props.release;
     const name = r.resourceName('redis');
@@ -69,7 +80,7 @@ export class Redis extends Construct {
       'unset REDIS_PASSWORD',
       'exec redis-server /etc/redis/redis.conf',
     ].join('\n');
-    this.workload = new Workload(this, 'Workload', {
+    this.workload = Workload._create(this, 'Workload', {
       component: 'redis',
       release: r,
       settings: props.settings,

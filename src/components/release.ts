@@ -113,7 +113,9 @@ export function secretEnv(name: string, ref: SecretRef): Record<string, unknown>
 
 /**
  * The release-wide facts every Airflow component shares: names, labels, image, config, endpoints, Secrets. Built
- * by `AirflowChart`.
+ * by `AirflowChart`. TypeScript only: its members are value expressions (see CONTRIBUTING.md), which the jsii
+ * languages cannot express.
+ * @jsii ignore
  */
 export class AirflowRelease {
   /** The release name: every object is `<name>-<component>`. */

@@ -40,7 +40,12 @@ export class Scheduler extends Construct {
   /** The scheduler's Deployment and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: SchedulerProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: SchedulerProps): Scheduler {
+    return new Scheduler(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: SchedulerProps) {
     super(scope, id);
     const r = props.release;
     const runsTasks = r.executors.local;

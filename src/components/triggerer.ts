@@ -32,7 +32,12 @@ export class Triggerer extends Construct {
   /** The triggerer's Deployment and network connections. */
   public readonly workload: Workload;
 
-  constructor(scope: Construct, id: string, props: TriggererProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: TriggererProps): Triggerer {
+    return new Triggerer(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: TriggererProps) {
     super(scope, id);
     this.workload = airflowWorkload(this, 'Workload', {
       component: 'triggerer',

@@ -272,10 +272,19 @@ export class Workload extends Construct implements INetworkEndpoint {
   public readonly service?: ApiObject;
   /** Its network edges: every allowed peer becomes a NetworkPolicy rule on both sides. */
   public readonly connections: Connections;
-  /** Object name, `<release>-<component>`. */
+  /**
+   * Object name, `<release>-<component>`.
+   * TypeScript only (a value expression in the emitted chart).
+   * @jsii ignore
+   */
   public readonly name: Val<string>;
 
-  constructor(scope: Construct, id: string, spec: WorkloadSpec) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, spec: WorkloadSpec): Workload {
+    return new Workload(scope, id, spec);
+  }
+
+  private constructor(scope: Construct, id: string, spec: WorkloadSpec) {
     super(scope, id);
     const r = spec.release;
     const o = spec.settings;
@@ -372,7 +381,7 @@ export class Workload extends Construct implements INetworkEndpoint {
       }));
     }
 
-    this.connections = new Connections(this, 'NetworkPolicy', {
+    this.connections = Connections._create(this, 'NetworkPolicy', {
       name: this.name,
       labels,
       podLabels: selector,

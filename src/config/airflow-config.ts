@@ -14,9 +14,7 @@ export type AirflowConfigValue = string | number | boolean;
  * Airflow's own Jinja (`{{ ... }}`) is kept verbatim.
  * @see https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
  */
-export interface AirflowConfig {
-  readonly [section: string]: { readonly [key: string]: AirflowConfigValue };
-}
+export type AirflowConfig = { readonly [section: string]: { readonly [key: string]: AirflowConfigValue } };
 
 /** Section names: `[a-z0-9_]`, with dots between words (`common.io`); key names: `[a-z0-9_]`. */
 const SECTION_NAME = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;

@@ -15,19 +15,28 @@
  *   `add_homepage_access_to_custom_roles`); declaring it here keeps both syncs in agreement.
  */
 
-/** Airflow's built-in roles, created by the FAB auth manager. */
-export enum BuiltinRole {
+/**
+ * The names of Airflow's built-in roles, created by the FAB auth manager, for `roleMapping` and `defaultRole` (which
+ * take role names: these or declared roles'). String constants rather than an enum, so that every jsii language
+ * gets the names themselves.
+ */
+export class BuiltinRole {
   /** Everything, including users, roles and configuration. */
-  ADMIN = 'Admin',
+  public static readonly ADMIN = 'Admin';
   /** User, plus connections, pools, variables and providers. */
-  OP = 'Op',
+  public static readonly OP = 'Op';
   /** Viewer, plus editing DAGs and their runs and task instances. */
-  USER = 'User',
+  public static readonly USER = 'User';
   /** Read-only access to DAGs, runs, task instances and logs. */
-  VIEWER = 'Viewer',
+  public static readonly VIEWER = 'Viewer';
   /** No permissions (anonymous access is off). */
-  PUBLIC = 'Public',
+  public static readonly PUBLIC = 'Public';
+
+  private constructor() {}
 }
+
+/** Every built-in role name. */
+export const BUILTIN_ROLES: readonly string[] = [BuiltinRole.ADMIN, BuiltinRole.OP, BuiltinRole.USER, BuiltinRole.VIEWER, BuiltinRole.PUBLIC];
 
 /** The role the release keeps for Cornflow's Airflow account (`Cornflow.enabled`); not declarable as a custom role. */
 export const CORNFLOW_AIRFLOW_ROLE = 'Cornflow';
@@ -60,7 +69,11 @@ export class DagGrant {
     return new DagGrant([], tags, access);
   }
 
-  private constructor(public readonly dagIds: string[], public readonly tags: string[], public readonly access: DagAccess) {}
+  private constructor(
+    /** DAG ids granted (empty with tags). */ public readonly dagIds: string[],
+    /** DAG tags granted (empty with DAG ids). */ public readonly tags: string[],
+    /** What the grant allows. */ public readonly access: DagAccess,
+  ) {}
 }
 
 /** A raw FAB permission: an action on a resource (e.g. `can_read` on `Pools`). */
@@ -70,7 +83,10 @@ export class FabPermission {
     return new FabPermission(action, resource);
   }
 
-  private constructor(public readonly action: string, public readonly resource: string) {}
+  private constructor(
+    /** The FAB action, e.g. `can_read`. */ public readonly action: string,
+    /** The FAB resource, e.g. `Pools`. */ public readonly resource: string,
+  ) {}
 }
 
 /** A role declared by the chart and kept in sync with this definition. */
@@ -161,7 +177,7 @@ export function sortedJson(value: unknown): string {
 
 /** Validates declared roles (naming `prop`) and returns them as the sync Job reads them. */
 export function roleSyncSpecs(prop: string, roles: CustomRole[]): RoleSyncSpec[] {
-  const builtin = Object.values(BuiltinRole) as string[];
+  const builtin = [...BUILTIN_ROLES];
   const seen = new Set<string>();
   return roles.map((role, i) => {
     const at = `${prop}[${i}]`;

@@ -4,7 +4,7 @@ import type { SecretRef } from '../components/release';
 import { Val } from '../expr/core';
 import { goJson } from '../expr/ops';
 import { LdapDirectory, LdapTransport } from './auth-ldap';
-import { BuiltinRole, CORNFLOW_AIRFLOW_ROLE, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
+import { BUILTIN_ROLES, BuiltinRole, CORNFLOW_AIRFLOW_ROLE, CustomRole, RoleSyncSpec, roleSyncSpecs } from './auth-roles';
 import { DATABASE_WEBSERVER_CONFIG, LDAP_WEBSERVER_CONFIG, OIDC_WEBSERVER_CONFIG } from './auth-webserver-config';
 import { AIRFLOW_HOME } from './dags';
 import { validateCidrs } from './database';
@@ -345,22 +345,22 @@ export class AirflowAuth {
   /** The login settings, as environment variables of the api-server (no secret: secrets are file paths). */
   public readonly env: k8s.EnvVar[] = [];
   /** Secret keys mounted as files into the api-server only. */
-  public readonly secretFiles: AuthSecretFile[] = [];
+  private readonly secretFiles: AuthSecretFile[] = [];
   /** Declared custom roles, as the sync Job reads them (empty when none). */
-  public readonly roleSync: RoleSyncSpec[];
+  private readonly roleSync: RoleSyncSpec[];
   /** Relaxed security defaults, one sentence each. */
   public readonly relaxedDefaults: string[] = [];
   /** The LDAP directory (LDAP only). */
   public readonly directory?: LdapDirectory;
   /** The directory or identity provider the api-server connects to (none for database login). */
-  public readonly egress?: AuthEgress;
+  private readonly egress?: AuthEgress;
   /** The role mapping or default role names the role kept for Cornflow (`Cornflow`). */
   public readonly mapsCornflowRole: boolean = false;
 
-  private constructor(public readonly kind: AuthKind, prop: string, options: DatabaseAuthOptions | LdapAuthOptions | OidcAuthOptions) {
+  private constructor(/** The login mode. */ public readonly kind: AuthKind, prop: string, options: DatabaseAuthOptions | LdapAuthOptions | OidcAuthOptions) {
     this.roleSync = roleSyncSpecs(`${prop} roles`, options.roles ?? []);
     // `Cornflow` is the role the release keeps when Cornflow is enabled (AirflowChart checks that it is).
-    const listed = [...Object.values(BuiltinRole) as string[], ...this.roleSync.map((r) => r.name)];
+    const listed = [...BUILTIN_ROLES, ...this.roleSync.map((r) => r.name)];
     const roleNames = [...listed, CORNFLOW_AIRFLOW_ROLE];
     if (kind === AuthKind.DATABASE) {
       this.webserverConfig = DATABASE_WEBSERVER_CONFIG;
@@ -455,8 +455,8 @@ export class AirflowAuth {
     return this.kind === AuthKind.DATABASE;
   }
 
-  /** What this login contributes to a release. */
-  public loginInputs(): LoginInputs {
+  /** @internal What this login contributes to a release. */
+  public _loginInputs(): LoginInputs {
     return {
       database: this.isDatabase,
       webserverConfig: this.webserverConfig,
@@ -465,14 +465,6 @@ export class AirflowAuth {
       secretFiles: this.secretFiles.map((f) => ({ volume: f.volume, ref: { name: f.ref.name, key: f.ref.key }, when: true })),
       egress: this.egress ? [{ when: true, ...this.egress }] : [],
       roles: this.roleSync,
-    };
-  }
-
-  /** Secret volumes and read-only mounts the api-server needs (none for database login). */
-  public apiServerSecretVolumes(): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
-    return {
-      volumes: this.secretFiles.map((f) => ({ name: f.volume, secret: { secretName: f.ref.name, items: [{ key: f.ref.key, path: f.ref.key }] } })),
-      mounts: this.secretFiles.map((f) => ({ name: f.volume, mountPath: `${SECRET_DIR}/${f.volume}`, readOnly: true })),
     };
   }
 

@@ -16,7 +16,7 @@
 import { WorkloadOptions } from '../components/workload';
 import { ExternalDatabaseOptions, PG_IDENTIFIER, SslMode, validateCidrs, validateHost, validatePort } from './database';
 import { ContainerImage } from './image';
-import { IngressOptions, IngressTls } from './ingress';
+import { IngressHostOptions, IngressTls } from './ingress';
 import { LdapDirectory, LdapTransport } from './auth-ldap';
 import { SecretKeyRef } from './secrets';
 
@@ -102,16 +102,28 @@ export class CornflowAuth {
   }
 
   private constructor(
+    /** `database` or `ldap`. */
     public readonly kind: 'database' | 'ldap',
+    /** The LDAP directory (LDAP login only). */
     public readonly directory: LdapDirectory | undefined,
+    /** Directory groups that grant each Cornflow role (LDAP login only). */
     public readonly roleGroups: CornflowRoleGroups,
   ) {}
+}
+
+/** Cornflow's database on the release's embedded PostgreSQL. */
+export interface EmbeddedCornflowDatabaseOptions {
+  /**
+   * Password of the `cornflow` database user.
+   * @default - generated once in the cluster into `<release>-cornflow-db` (key `password`)
+   */
+  readonly password?: SecretKeyRef;
 }
 
 /** Cornflow's own database. */
 export class CornflowDatabase {
   /** A second database `cornflow` and user on the release's embedded PostgreSQL, created by a Job. */
-  public static embedded(options: { readonly password?: SecretKeyRef } = {}): CornflowDatabase {
+  public static embedded(options: EmbeddedCornflowDatabaseOptions = {}): CornflowDatabase {
     return new CornflowDatabase(undefined, options.password);
   }
 
@@ -137,7 +149,12 @@ export class CornflowDatabase {
     return new CornflowDatabase(options, undefined);
   }
 
-  private constructor(public readonly external: ExternalDatabaseOptions | undefined, public readonly embeddedPassword: SecretKeyRef | undefined) {}
+  private constructor(
+    /** The external server (`external` only). */
+    public readonly externalServer: ExternalDatabaseOptions | undefined,
+    /** The user's password on the embedded PostgreSQL, when given (`embedded` only). */
+    public readonly embeddedPassword: SecretKeyRef | undefined,
+  ) {}
 }
 
 /** A Cornflow user created by the chart (database login). */
@@ -218,7 +235,7 @@ export interface CornflowOptions extends WorkloadOptions {
    * Ingress for Cornflow (TLS only); the controller namespace comes from the api-server's ingress settings.
    * @default - no Ingress
    */
-  readonly ingress?: Omit<IngressOptions, 'controllerNamespaceLabels'>;
+  readonly ingress?: IngressHostOptions;
 }
 
 /** Cornflow next to Airflow. */
@@ -228,7 +245,7 @@ export class Cornflow {
     return new Cornflow(options);
   }
 
-  private constructor(public readonly options: CornflowOptions) {
+  private constructor(/** The options given to `enabled`. */ public readonly options: CornflowOptions) {
     const o = options;
     const users: [string, CornflowUserOptions | undefined][] = [['adminUser', o.adminUser], ['serviceUser', o.serviceUser], ['airflowUser', o.airflowUser]];
     for (const [prop, u] of users) {

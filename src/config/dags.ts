@@ -16,7 +16,7 @@ export class DagsSource {
     return new DagsSource(claimName);
   }
 
-  private constructor(public readonly claimName: string | undefined) {}
+  private constructor(/** The PersistentVolumeClaim holding the DAGs (none: in the image). */ public readonly claimName: string | undefined) {}
 }
 
 /** Where the official image keeps AIRFLOW_HOME and its folders. */

@@ -101,6 +101,8 @@ export const AIRFLOW_VERSION = '3.3.2';
 
 /** The images used when none is given. Pinned; bumped by the maintainers, never floating. */
 export class DefaultImages {
+  /** Airflow version the library is built and tested against; `AIRFLOW_VERSION` in TypeScript. */
+  public static readonly AIRFLOW_VERSION = AIRFLOW_VERSION;
   /** Official Apache Airflow image (runs as UID 50000, GID 0). */
   public static readonly AIRFLOW = ContainerImage.of('apache/airflow', AIRFLOW_VERSION);
   /** Official PostgreSQL image, Debian variant (runs as the `postgres` user, UID/GID 999). */

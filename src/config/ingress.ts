@@ -25,15 +25,18 @@ export class IngressTls {
   }
 
   private constructor(
+    /** The existing TLS Secret (`fromSecret`). */
     public readonly secretName: string | undefined,
+    /** The cert-manager issuer (`certManager`). */
     public readonly issuer: string | undefined,
+    /** Its kind (`certManager`). */
     public readonly issuerKind: IssuerKind | undefined,
   ) {}
 }
 
-/** Props of the api-server Ingress. */
-export interface IngressOptions {
-  /** Public host name of the UI and API, e.g. `airflow.example.com`. */
+/** A TLS Ingress for one host (Cornflow's; the api-server's adds the controller namespace). */
+export interface IngressHostOptions {
+  /** Public host name, e.g. `airflow.example.com`. */
   readonly host: string;
   /** TLS certificate source (required). */
   readonly tls: IngressTls;
@@ -47,6 +50,10 @@ export interface IngressOptions {
    * @default - none
    */
   readonly annotations?: Record<string, string>;
+}
+
+/** Props of the api-server Ingress. */
+export interface IngressOptions extends IngressHostOptions {
   /**
    * Labels of the namespace the ingress controller runs in; only it may reach the api-server.
    * @default { 'kubernetes.io/metadata.name': 'ingress-nginx' }

@@ -11,7 +11,7 @@ export class SecretKeyRef {
     return new SecretKeyRef(name, key);
   }
 
-  private constructor(public readonly name: string, public readonly key: string) {
+  private constructor(/** The Secret's name. */ public readonly name: string, /** The key in the Secret. */ public readonly key: string) {
     if (!DNS_SUBDOMAIN.test(name)) {
       throw new Error(`Secret name must be a DNS subdomain (lowercase letters, digits, '-', '.'), got '${name}'`);
     }

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { CHART_VALUES_FIX, SECRET_NAME } from '../config/airflow-config';
-import { BuiltinRole, CORNFLOW_AIRFLOW_ROLE } from '../config/auth-roles';
+import { BUILTIN_ROLES, CORNFLOW_AIRFLOW_ROLE } from '../config/auth-roles';
 import { AIRFLOW_VERSION, DefaultImages } from '../config/image';
 import { isGroup, leaves, ValueGroup, ValueLeaf, VALUES_MODEL } from '../values/model';
 import { K8S_DEFINITIONS_VERSION, valuesSchema } from '../values/schema';
@@ -126,7 +126,7 @@ ${entries(CHART_VALUES_FIX.owned)}
 {{- end -}}
 {{- $declared = append $declared $role.name -}}
 {{- end -}}
-{{- $roles := concat (list ${Object.values(BuiltinRole).map((r) => JSON.stringify(r)).join(' ')}) $declared -}}
+{{- $roles := concat (list ${BUILTIN_ROLES.map((r) => JSON.stringify(r)).join(' ')}) $declared -}}
 {{- if .Values.cornflow.enabled -}}
 {{- if has "${CORNFLOW_AIRFLOW_ROLE}" $declared -}}
 {{- fail "auth.roles: '${CORNFLOW_AIRFLOW_ROLE}' is the role the release keeps for Cornflow's Airflow account; choose another name" -}}

@@ -27,7 +27,7 @@ export function apiServerTest(scope: Construct, parts: ReleaseParts): void {
         policyTypes: ['Egress'],
         egress: [
           { to: [{ podSelector: { matchLabels: apiServer } }], ports: [{ port: 8080, protocol: 'TCP' }] },
-          { to: r.network.dns.peers, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+          { to: r.network.dns._peers, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
         ],
       },
     });

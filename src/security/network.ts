@@ -13,26 +13,42 @@ import { currentConditions, each, items, kubeObject, optionalList, scoped, when 
 /** A TCP or UDP port. */
 export class NetworkPort {
   /** A TCP port. */
-  public static tcp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'TCP'); }
+  public static tcp(port: number): NetworkPort { return NetworkPort._tcp(port); }
   /** A UDP port. */
-  public static udp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'UDP'); }
-  private constructor(public readonly port: Val<number>, public readonly protocol: 'TCP' | 'UDP') {}
+  public static udp(port: number): NetworkPort { return new NetworkPort(port, 'UDP'); }
+  /** @internal A TCP port that may be a value reference. */
+  public static _tcp(port: Val<number>): NetworkPort { return new NetworkPort(port, 'TCP'); }
+  private constructor(
+    /** @internal */ public readonly _port: Val<number>,
+    /** @internal */ public readonly _protocol: 'TCP' | 'UDP',
+  ) {}
 }
 
 /** Something outside the release that pods talk to or hear from. */
 export class ExternalPeer {
   /** Addresses in these CIDRs. */
-  public static cidrs(cidrs: Val<string[]>, description = 'external addresses'): ExternalPeer {
-    return new ExternalPeer(items(each(cidrs, (cidr) => ({ ipBlock: { cidr } }), 'string')), description);
+  public static cidrs(cidrs: string[], description = 'external addresses'): ExternalPeer {
+    return ExternalPeer._cidrs(cidrs, description);
   }
   /** Pods in namespaces with these labels (optionally only pods with `podLabels`). */
-  public static namespaces(namespaceLabels: Val<Record<string, string>>, podLabels?: Val<Record<string, string>>, description = 'namespace'): ExternalPeer {
+  public static namespaces(namespaceLabels: { [key: string]: string }, podLabels?: { [key: string]: string }, description = 'namespace'): ExternalPeer {
+    return ExternalPeer._namespaces(namespaceLabels, podLabels, description);
+  }
+  /** @internal Addresses in CIDRs that may be a value reference. */
+  public static _cidrs(cidrs: Val<string[]>, description: string): ExternalPeer {
+    return new ExternalPeer(items(each(cidrs, (cidr) => ({ ipBlock: { cidr } }), 'string')), description);
+  }
+  /** @internal Namespace and pod labels that may be value references. */
+  public static _namespaces(namespaceLabels: Val<Record<string, string>>, podLabels: Val<Record<string, string>> | undefined, description: string): ExternalPeer {
     return new ExternalPeer([{
       namespaceSelector: { matchLabels: namespaceLabels },
       podSelector: podLabels ? { matchLabels: podLabels } : undefined,
     }], description);
   }
-  private constructor(public readonly peers: unknown[], public readonly description: string) {}
+  private constructor(
+    /** @internal */ public readonly _peers: unknown[],
+    /** What it is, for error messages. */ public readonly description: string,
+  ) {}
 }
 
 /** Anything with connections: a component of the release. */
@@ -75,7 +91,12 @@ export class Connections {
   /** Conditions the policy itself exists under (a rule repeats none of them). */
   private readonly scope: Expr<boolean>[];
 
-  constructor(scope: Construct, id: string, props: ConnectionsProps) {
+  /** @internal Built by the chart (the constructor is private so the jsii languages see no initializer). */
+  public static _create(scope: Construct, id: string, props: ConnectionsProps): Connections {
+    return new Connections(scope, id, props);
+  }
+
+  private constructor(scope: Construct, id: string, props: ConnectionsProps) {
     this.podLabels = props.podLabels;
     this.defaultPort = props.defaultPort;
     this.scope = [...currentConditions(), ...(typeof props.settings.enabled === 'boolean' ? [] : [props.settings.enabled])];
@@ -90,7 +111,7 @@ export class Connections {
     const conditions = currentConditions();
     if (peer instanceof ExternalPeer) {
       if (!port) throw new Error(`a port is required to reach ${peer.description}`);
-      this.egress.push({ peers: peer.peers, ports: [port], conditions });
+      this.egress.push({ peers: peer._peers, ports: [port], conditions });
       return;
     }
     const target = port ?? peer.connections.defaultPort;
@@ -101,21 +122,21 @@ export class Connections {
 
   /** Allow this component to open connections to `peer` on any port (task egress). */
   public allowToAnyPort(peer: ExternalPeer): void {
-    this.egress.push({ peers: peer.peers, ports: [], conditions: currentConditions() });
+    this.egress.push({ peers: peer._peers, ports: [], conditions: currentConditions() });
   }
 
   /** Allow connections from outside the release on `port` (default: this component's port). */
   public allowFrom(peer: ExternalPeer, port?: NetworkPort): void {
     const target = port ?? this.defaultPort;
     if (!target) throw new Error(`a port is required to accept traffic from ${peer.description}`);
-    this.ingress.push({ peers: peer.peers, ports: [target], conditions: currentConditions() });
+    this.ingress.push({ peers: peer._peers, ports: [target], conditions: currentConditions() });
   }
 
   private render(rules: Rule[], field: 'from' | 'to'): unknown[] | undefined {
     // No rule: the policy type alone denies everything.
     return optionalList(items(...rules.map((r) => when(and(...r.conditions.filter((c) => !this.scope.includes(c))), {
       [field]: r.peers,
-      ports: r.ports.length ? r.ports.map((p) => ({ port: p.port, protocol: p.protocol })) : undefined,
+      ports: r.ports.length ? r.ports.map((p) => ({ port: p._port, protocol: p._protocol })) : undefined,
     }))));
   }
 }
@@ -141,7 +162,7 @@ export function defaultDenyPolicy(scope: Construct, id: string, name: Val<string
   instanceLabels: unknown, settings: NetworkPolicySettings): ApiObject | undefined {
   return scoped(settings.enabled, () => policy(scope, id, name, labels, instanceLabels, {
     ingress: [],
-    egress: [{ to: settings.dns.peers, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }],
+    egress: [{ to: settings.dns._peers, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }],
   }));
 }
 
