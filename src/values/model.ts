@@ -119,11 +119,12 @@ const EXTRA_CONTAINER = {
 const EXTRA_CONTAINERS = { items: { $ref: '#/definitions/extraContainer' } };
 /**
  * A value the schema refuses with a reason: Helm prints only the failed keyword, and for `const` that is the expected
- * value (`at '/config/core/executor': value must be '(refused: ...)'`); `not: {}` fails whatever the value, the
- * message itself included. Helm escapes ' in its output, so the reason uses ".
+ * value (`at '/config/core/executor': value must be '(refused: ...)'`); `maxLength: 0` refuses the message itself (it
+ * is never empty), so nothing passes. (`not: {}` would too, but it is one more subschema for Helm to compile, and the
+ * chart has hundreds of refusals.) Helm escapes ' in its output, so the reason uses ".
  */
 export function refused(why: string): Record<string, unknown> {
-  return { const: `(refused: ${why.replace(/'/g, '"')})`, not: {}, description: why };
+  return { const: `(refused: ${why.replace(/'/g, '"')})`, maxLength: 0, description: why };
 }
 
 /** Refuses the values that match `match`, with the reason in helm's message. */
@@ -202,7 +203,7 @@ function ref(what: string, defaultKey: string, path: string, mode: 'generated' |
 function typed(type: Exclude<ReferenceType, 'string'>, empty: boolean): Record<string, unknown> {
   const text = { type: 'string', pattern: empty ? `^$|${CONFIG_TEXT[type]}` : CONFIG_TEXT[type] };
   const words = `${TYPE_WORDS[type]}${empty ? ' or empty (none)' : ''}`;
-  return { if: { not: { anyOf: [{ type: type === 'float' ? 'number' : type }, text] } }, then: { const: words, not: { const: words } } };
+  return { if: { not: { anyOf: [{ type: type === 'float' ? 'number' : type }, text] } }, then: { const: words, maxLength: 0 } };
 }
 
 const definition = (name: string) => ({ $ref: `#/definitions/${name}` });
@@ -232,28 +233,46 @@ function retiredPaths(): [string, string][] {
   return [...Object.keys(AIRFLOW_REFERENCE.retired).map(splitPath), ...inPlace].sort((a, b) => `${a}`.localeCompare(`${b}`));
 }
 
-/** The schema of each setting of a known section in `config`, and of the names its section retired. */
+/**
+ * The schema of each setting of a known section in `config`, and of the names its section retired. The settings that
+ * share a value schema are one `patternProperties` entry (`^(parallelism|...)$`), not one property each: Helm's
+ * compiler pays for every subschema it is given (one pattern is cheaper than 100 properties); the refusals, each with its own reason, stay
+ * properties.
+ */
 function configSectionSchema(section: string): Record<string, unknown> {
-  const properties: Record<string, unknown> = {};
+  const properties: Record<string, unknown> = retiredKeys(section);
+  const byDefinition = new Map<string, string[]>();
+  const accept = (key: string, name: string) => byDefinition.set(name, [...(byDefinition.get(name) ?? []), key]);
   for (const [key, option] of Object.entries(AIRFLOW_REFERENCE.sections[section].options)) {
-    properties[key] = knownKeySchema(section, key, option);
+    const known = knownKeySchema(section, key, option);
+    if (typeof known === 'string') accept(key, known);
+    else properties[key] = known;
     if (option.sensitive) {
       for (const suffix of SENSITIVE_VARIANTS) {
         const variant = `${key}${suffix}`;
         const chartSecret = chartSecretVariantMessage('config', section, variant, 'values');
-        properties[variant] = chartSecret ? refused(chartSecret) : definition('config.string');
+        if (chartSecret) properties[variant] = refused(chartSecret);
+        else accept(variant, 'config.string');
       }
     }
   }
-  return { type: 'object', properties: { ...retiredKeys(section), ...properties }, additionalProperties: refused(unknownKeyText(section)) };
+  const patternProperties = Object.fromEntries([...byDefinition].sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, keys]) => [namesPattern(keys), definition(name)]));
+  return { type: 'object', properties, patternProperties, additionalProperties: refused(unknownKeyText(section)) };
 }
 
-function knownKeySchema(section: string, key: string, option: ReferenceOption): Record<string, unknown> {
+/** A pattern matching exactly `names` (one alternation; Airflow's names hold no regex metacharacter but `.` or `-`). */
+function namesPattern(names: string[]): string {
+  return `^(${[...names].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
+}
+
+/** A refusal, or the name of the shared definition of the setting's values. */
+function knownKeySchema(section: string, key: string, option: ReferenceOption): Record<string, unknown> | string {
   const chart = chartSettingMessage('config', `${section}.${key}`, 'values');
   if (chart) return refused(chart);
   if (option.deprecated) return retiredRef(section, key);
   if (option.sensitive) return refused(sensitiveMessage('config', section, key));
-  return definition(option.type === 'string' ? 'config.string' : `config.${option.type}${emptyAllowed(option) ? 'OrEmpty' : ''}`);
+  return option.type === 'string' ? 'config.string' : `config.${option.type}${emptyAllowed(option) ? 'OrEmpty' : ''}`;
 }
 
 const retiredRef = (section: string, key: string) => definition(`config.retired.${section}.${key}`);
@@ -303,7 +322,7 @@ function extraConfigSchema(): Record<string, unknown> {
       type: 'object',
       propertyNames: definition('config.notSecretLike'),
       properties,
-      ...(described.length ? { patternProperties: { [`^(${described.sort().join('|')})$`]: definition('config.inReference') } } : {}),
+      ...(described.length ? { patternProperties: { [namesPattern(described)]: definition('config.inReference') } } : {}),
       additionalProperties: definition('config.string'),
     };
   };

@@ -21,12 +21,19 @@ const req = (path: string[], leafSchema: Record<string, unknown>): Record<string
 const at = (path: string, schema: Record<string, unknown>) => req(path.split('.'), schema);
 const whenValue = (path: string, value: unknown) => at(path, { const: value });
 
+/** The value at `path`, when there is one, must match `schema` (a missing key passes). */
+const inside = (path: string[], schema: Record<string, unknown>): Record<string, unknown> => {
+  const [head, ...rest] = path;
+  return { properties: { [head]: rest.length ? inside(rest, schema) : schema } };
+};
+
 /**
  * When `when` holds, the value at `path` must match `must`; otherwise helm names the key and prints `why`
- * (`at '/ingress/host': value must be '(refused: ...)'`).
+ * (`at '/ingress/host': value must be '(refused: ...)'`). The check sits at the key (`if: must, else: refused`)
+ * rather than in the rule's condition, which spares Helm's compiler a second walk down the path for every rule.
  */
 function rule(when: Record<string, unknown>[], path: string, must: Record<string, unknown>, why: string): Record<string, unknown> {
-  return { if: { allOf: [...when, at(path, { not: must })] }, then: at(path, refused(why)) };
+  return { if: when.length === 1 ? when[0] : { allOf: when }, then: inside(path.split('.'), { if: must, else: refused(why) }) };
 }
 
 const AUTH_LDAP = whenValue('auth.type', 'ldap');
@@ -171,7 +178,7 @@ function k8sDefinitions(schema: unknown): Record<string, unknown> {
  */
 export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, unknown> {
   const root = groupSchema(model);
-  return {
+  return shareRepeatedSubschemas({
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'cdk8s-airflow chart values',
     ...root,
@@ -185,5 +192,113 @@ export function valuesSchema(model: ValueGroup = VALUES_MODEL): Record<string, u
     // The Kubernetes definitions the values refer to (`$ref: '#/definitions/io.k8s.api.core.v1.Affinity'`, ...), and
     // the shapes of Airflow settings the config schema shares.
     definitions: { ...k8sDefinitions([root, SCHEMA_DEFINITIONS]), ...SCHEMA_DEFINITIONS },
-  };
+  });
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Where draft-07 holds subschemas: one, a list, or a map of them. Other keywords (const, enum, default) hold data. */
+const ONE = ['not', 'if', 'then', 'else', 'items', 'additionalItems', 'additionalProperties', 'contains', 'propertyNames'];
+const LIST = ['allOf', 'anyOf', 'oneOf', 'items'];
+const MAP = ['properties', 'patternProperties', 'dependencies', 'definitions'];
+
+interface Occurrence {
+  readonly parent: JsonObject | Json[];
+  readonly key: string | number;
+  readonly path: string[];
+  /** What the occurrence keeps beside its `$ref`: its own description and default (and type, for readers). */
+  readonly annotations: JsonObject;
+}
+
+/** Keywords that describe a key and check nothing: each occurrence keeps its own. */
+const ANNOTATIONS = ['description', 'default', 'title', 'examples'];
+
+/**
+ * A readable name for the shared subschema first written at `path`: `when.auth.type.ldap` for a condition of the
+ * root rules (`{properties: {auth: {properties: {type: {const: 'ldap'}}}}}`), `must.ingress.host` for what a rule
+ * then checks, otherwise the values path (`scheduler.resources.requests`).
+ */
+function sharedName(path: string[], node: JsonObject): string {
+  if (path[0] !== 'allOf') return path.filter((p) => p !== 'definitions').join('.');
+  const keys = path.filter((p) => !/^[0-9]+$/.test(p) && !['allOf', 'if', 'then', 'else', 'not'].includes(p));
+  let at: Json = node;
+  while (isObject(at) && isObject(at.properties) && Object.keys(at.properties).length === 1) {
+    const [key, next]: [string, Json] = Object.entries(at.properties)[0];
+    keys.push(key);
+    at = next;
+  }
+  if (keys.length === 0) return `rules.${path.slice(1).join('.')}`;
+  const value = !isObject(at) ? [] : 'const' in at ? [at.const] : Array.isArray(at.enum) ? [at.enum.join('_or_')] : [];
+  const name = [path.includes('then') ? 'must' : 'when', ...keys, ...value.map(String).filter((v) => v.length <= 40)].join('.');
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Every subschema written more than once (a component's resources, a condition several rules share, a pattern under
+ * keys of different descriptions) becomes one definition, and its occurrences `$ref` it, each keeping its own
+ * description and default: Helm's schema compiler checks, collects and compiles every subschema written, and compiles
+ * each pattern twice (once to check it is a regular expression), while a definition is compiled once however often it
+ * is referred to. A draft-07 `$ref` stands for its target, which holds every check of the occurrence (its other
+ * keywords are annotations), and Helm prints the same errors through it. The largest repeated subschema goes first,
+ * so what it holds is shared with it.
+ */
+export function shareRepeatedSubschemas(schema: Record<string, unknown>): Record<string, unknown> {
+  const doc = JSON.parse(JSON.stringify(schema)) as JsonObject;
+  const definitions = doc.definitions as JsonObject;
+  for (;;) {
+    const ids = new Map<string, number>();
+    const weight = new Map<number, number>();
+    const found = new Map<number, Occurrence[]>();
+    const definitionOf = new Map<number, string>();
+    // A structural id per JSON value (equal values, equal ids).
+    const id = (v: Json): number => {
+      let sig: string;
+      if (Array.isArray(v)) sig = `[${v.map(id).join(',')}]`;
+      else if (isObject(v)) sig = `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${id(x)}`).join(',')}}`;
+      else sig = JSON.stringify(v);
+      let n = ids.get(sig);
+      if (n === undefined) ids.set(sig, n = ids.size);
+      return n;
+    };
+    // Visits a subschema and returns its weight: the subschemas it holds, and 3 for each pattern.
+    const visit = (parent: JsonObject | Json[], key: string | number, path: string[]): number => {
+      const node = (parent as any)[key] as Json;
+      if (!isObject(node)) return 0;
+      let w = 1 + (typeof node.pattern === 'string' ? 3 : 0);
+      for (const [k, v] of Object.entries(node)) {
+        if (ONE.includes(k) && isObject(v)) w += visit(node, k, [...path, k]);
+        if (LIST.includes(k) && Array.isArray(v)) v.forEach((_, i) => { w += visit(v, i, [...path, k, `${i}`]); });
+        if (MAP.includes(k) && isObject(v)) {
+          for (const name of Object.keys(v)) w += visit(v, name, [...path, ...(k === 'properties' ? [] : [k]), name]) + (k === 'patternProperties' ? 3 : 0);
+        }
+      }
+      const checks = Object.fromEntries(Object.entries(node).filter(([k]) => !ANNOTATIONS.includes(k)));
+      if (Object.keys(checks).length === 0 || '$ref' in checks) return w;
+      const n = id(checks);
+      weight.set(n, w);
+      if (parent === definitions) {
+        if (Object.keys(checks).length === Object.keys(node).length) definitionOf.set(n, key as string);
+      } else {
+        const annotations = Object.fromEntries(Object.entries(node).filter(([k]) => ANNOTATIONS.includes(k) || (k === 'type' && Object.keys(checks).length < Object.keys(node).length)));
+        found.set(n, [...(found.get(n) ?? []), { parent, key, path, annotations }]);
+      }
+      return w;
+    };
+    visit({ doc }, 'doc', []);
+    const repeated = [...found].filter(([n, at]) => at.length + (definitionOf.has(n) ? 1 : 0) >= 2 && weight.get(n)! >= 2);
+    if (!repeated.length) break;
+    const [n, at] = repeated.reduce((best, x) => (weight.get(x[0])! > weight.get(best[0])! ? x : best));
+    let name = definitionOf.get(n);
+    if (name === undefined) {
+      const first = (at[0].parent as any)[at[0].key] as JsonObject;
+      const base = sharedName(at[0].path, first);
+      name = base;
+      for (let i = 2; name in definitions; i++) name = `${base}.${i}`;
+      definitions[name] = Object.fromEntries(Object.entries(first).filter(([k]) => !ANNOTATIONS.includes(k)));
+    }
+    for (const { parent, key, annotations } of at) (parent as any)[key] = { ...annotations, $ref: `#/definitions/${name}` };
+  }
+  return doc;
 }
