@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the jsii assembly and the Python package from src/ (the sources of the npm package, copied unchanged) and
 # prints the build directory: <dir>/.jsii (the assembly), <dir>/dist/python/*.whl (the Python package) and
-# <dir>/API.md (the API reference, jsii-docgen); with --api it copies that to API.md (what `npm run api` does).
+# <dir>/API.md and <dir>/API.python.md (the API reference for TypeScript and for Python, jsii-docgen); with --api it
+# copies both into the repository (what `npm run api` does).
 #
 # The compilers are pinned and installed once into the cache, and run on the pinned Node 22 (node22.sh): jsii 5.9
 # matches the TypeScript 5.9 this package builds with.
@@ -72,7 +73,8 @@ cd "$stage"
 "${bin}/jsii" --silence-warnings=metadata/missing-dev-dependency >&2
 "${bin}/jsii-pacmak" --targets python >&2
 "${bin}/jsii-docgen" --language typescript --output "${stage}/API.md" >&2
+"${bin}/jsii-docgen" --language python --output "${stage}/API.python.md" >&2
 if [ "${1:-}" = "--api" ]; then
-  cp "${stage}/API.md" "${root}/API.md"
+  cp "${stage}/API.md" "${stage}/API.python.md" "${root}/"
 fi
 echo "$stage"

@@ -86,8 +86,8 @@ describe('the jsii assembly', () => {
     expect(missing).toEqual([]);
   });
 
-  test('API.md is the reference generated from it (npm run api)', () => {
-    expect(fs.readFileSync(path.join(REPO, 'API.md'), 'utf8')).toBe(fs.readFileSync(path.join(stage, 'API.md'), 'utf8'));
+  test.each(['API.md', 'API.python.md'])('%s is the reference generated from it (npm run api)', (file) => {
+    expect(fs.readFileSync(path.join(REPO, file), 'utf8')).toBe(fs.readFileSync(path.join(stage, file), 'utf8'));
   });
 });
 
