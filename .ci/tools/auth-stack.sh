@@ -23,6 +23,8 @@ packages=(slapd ldap-utils postgresql openssl gcc libldap2-dev libsasl2-dev)
 
 log() { echo "auth-stack: $*" >&2; }
 die() { echo "auth-stack: error: $*" >&2; exit 1; }
+# shellcheck source=pinned-venv.sh
+. "${here}/pinned-venv.sh"
 
 mkdir -p "$stack_dir"
 exec 9>"${stack_dir}/.lock"
@@ -36,24 +38,9 @@ pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 [ -x /usr/sbin/slapd ] || die "/usr/sbin/slapd not found after installing slapd"
 
 # 2. The Airflow venv, rebuilt when the requirements change.
-command -v "$python" >/dev/null 2>&1 || die "$python not found; set AIRFLOW_PYTHON to a Python >= 3.11"
-pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
-  || die "$python is Python $pyver; the FAB provider needs >= 3.11 (set AIRFLOW_PYTHON)"
-req_hash="$(sha256sum "$requirements" | cut -c1-12)"
-venv="${stack_dir}/venv-py${pyver}-${req_hash}"
-if [ ! -f "${venv}/.complete" ]; then
-  log "building ${venv} (one-off) ..."
-  rm -rf "$venv"
-  "$python" -m venv "$venv" >&2
-  "${venv}/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir -r "$requirements" >&2 \
-    || die "pip install -r ${requirements} failed (see above)"
-  "${venv}/bin/python" -c 'import ldap, authlib, airflow.providers.fab, airflow.providers.celery' >&2 \
-    || die "the venv does not import ldap, authlib and the Airflow providers"
-  touch "${venv}/.complete"
-  # Older venvs of this stack are garbage.
-  for old in "${stack_dir}"/venv-*; do [ "$old" = "$venv" ] || rm -rf "$old"; done
-fi
+pyver="$(python_version "$python" AIRFLOW_PYTHON)"
+venv="${stack_dir}/venv-py${pyver}-$(sha256sum "$requirements" | cut -c1-12)"
+pinned_venv "$python" "$venv" "$requirements" 'ldap, authlib, airflow.providers.fab, airflow.providers.celery'
 
 echo "AUTH_STACK_PYTHON=${venv}/bin/python"
 echo "AUTH_STACK_AIRFLOW=${venv}/bin/airflow"

@@ -31,6 +31,8 @@ pip_flags=(--quiet --disable-pip-version-check --no-cache-dir --no-deps)
 
 log() { echo "cornflow-stack: $*" >&2; }
 die() { echo "cornflow-stack: error: $*" >&2; exit 1; }
+# shellcheck source=pinned-venv.sh
+. "${here}/pinned-venv.sh"
 
 mkdir -p "$stack_dir"
 exec 9>"${stack_dir}/.lock"
@@ -43,24 +45,11 @@ for tool in redis-server redis-cli; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found after installing ${packages[*]}"
 done
 
-command -v "$python" >/dev/null 2>&1 || die "$python not found; set CORNFLOW_PYTHON to a Python >= 3.11"
-pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
-  || die "$python is Python $pyver; use >= 3.11 (set CORNFLOW_PYTHON)"
+pyver="$(python_version "$python" CORNFLOW_PYTHON)"
 
 # 2. The Cornflow server venv.
 server="${stack_dir}/server-py${pyver}-$(sha256sum "$server_req" | cut -c1-12)"
-if [ ! -f "${server}/.complete" ]; then
-  log "building ${server} (one-off) ..."
-  rm -rf "$server"
-  "$python" -m venv "$server" >&2
-  "${server}/bin/pip" install "${pip_flags[@]}" -r "$server_req" >&2 || die "pip install -r ${server_req} failed (see above)"
-  "${server}/bin/pip" check >&2 || die "the pinned Cornflow set is inconsistent (pip check above)"
-  "${server}/bin/python" -c 'import cornflow.app, cornflow_client, ldap3, psycopg2, gevent' >&2 \
-    || die "the Cornflow venv does not import cornflow, ldap3, psycopg2, gevent"
-  touch "${server}/.complete"
-  for old in "${stack_dir}"/server-*; do [ "$old" = "$server" ] || rm -rf "$old"; done
-fi
+pinned_venv "$python" "$server" "$server_req" 'cornflow.app, cornflow_client, ldap3, psycopg2, gevent' --no-deps
 
 # 3. cornflow-client for the Airflow processes (a --target directory, not a venv).
 client="${stack_dir}/airflow-client-py${pyver}-$(sha256sum "$client_req" | cut -c1-12)"
