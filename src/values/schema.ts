@@ -216,23 +216,51 @@ interface Occurrence {
 const ANNOTATIONS = ['description', 'default', 'title', 'examples'];
 
 /**
+ * What a rule's condition tests, as a name: `auth.type.ldap` for `{properties: {auth: {properties: {type: {const:
+ * 'ldap'}}}}}`, `cornflow.enabled.true.and.cornflow.auth.type.ldap` for an allOf of two, the name of a shared
+ * condition it refers to; undefined for anything else.
+ */
+function conditionName(node: Json | undefined): string | undefined {
+  if (!isObject(node)) return undefined;
+  if (typeof node.$ref === 'string' && node.$ref.startsWith('#/definitions/when.')) return node.$ref.slice('#/definitions/when.'.length);
+  if (Array.isArray(node.allOf)) {
+    const parts = node.allOf.map(conditionName);
+    return parts.every((p) => p !== undefined) ? parts.join('.and.') : undefined;
+  }
+  if ('const' in node || Array.isArray(node.enum)) {
+    const value = String('const' in node ? node.const : (node.enum as Json[]).join('_or_'));
+    return value.length <= 40 ? value : undefined;
+  }
+  if (isObject(node.properties) && Object.keys(node.properties).length === 1) {
+    const [key, next] = Object.entries(node.properties)[0];
+    const rest = conditionName(next);
+    return rest === undefined ? undefined : `${key}.${rest}`;
+  }
+  return undefined;
+}
+
+/**
  * A readable name for the shared subschema first written at `path`: `when.auth.type.ldap` for a condition of the
- * root rules (`{properties: {auth: {properties: {type: {const: 'ldap'}}}}}`), `must.ingress.host` for what a rule
- * then checks, otherwise the values path (`scheduler.resources.requests`).
+ * root rules (`{properties: {auth: {properties: {type: {const: 'ldap'}}}}}`), `when.a.and.b` for a condition of
+ * several, `must.ingress.host` for what a rule then checks, otherwise the values path (`scheduler.resources.requests`).
  */
 function sharedName(path: string[], node: JsonObject): string {
-  if (path[0] !== 'allOf') return path.filter((p) => p !== 'definitions').join('.');
-  const keys = path.filter((p) => !/^[0-9]+$/.test(p) && !['allOf', 'if', 'then', 'else', 'not'].includes(p));
+  // Inside a rule: the keys on the way down (a part of a shared definition continues that definition's keys).
+  const inRule = path[0] === 'allOf' || (path[0] === 'definitions' && /^(rules|when|must)\./.test(path[1] ?? ''));
+  if (!inRule) return path.filter((p) => p !== 'definitions').join('.');
+  const below = path[0] === 'definitions' ? path.slice(2) : path;
+  const keys = below.filter((p) => !/^[0-9]+$/.test(p) && !['allOf', 'if', 'then', 'else', 'not'].includes(p));
+  const must = path.includes('then') || path[1]?.startsWith('must.');
+  // Down a chain of single properties, then what its end tests (a const, an enum, or a condition of several).
   let at: Json = node;
   while (isObject(at) && isObject(at.properties) && Object.keys(at.properties).length === 1) {
     const [key, next]: [string, Json] = Object.entries(at.properties)[0];
     keys.push(key);
     at = next;
   }
-  if (keys.length === 0) return `rules.${path.slice(1).join('.')}`;
-  const value = !isObject(at) ? [] : 'const' in at ? [at.const] : Array.isArray(at.enum) ? [at.enum.join('_or_')] : [];
-  const name = [path.includes('then') ? 'must' : 'when', ...keys, ...value.map(String).filter((v) => v.length <= 40)].join('.');
-  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+  const what = conditionName(at);
+  if (keys.length === 0 && what === undefined) return `rules.${path.slice(1).join('.')}`;
+  return [must ? 'must' : 'when', ...keys, ...(what === undefined ? [] : [what])].join('.').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /**
