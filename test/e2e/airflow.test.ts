@@ -10,7 +10,7 @@ import { writeFileSync } from 'fs';
 import { join, posix } from 'path';
 import { helmTemplate } from '../helm/helm';
 import { Manifest } from '../util';
-import { IMAGE_AIRFLOW_HOME, Release } from './release';
+import { IMAGE_AIRFLOW_HOME, Release, ToleratedFailure } from './release';
 import { E2eTools, e2eTools } from './sandbox';
 
 const DAG_ID = 'e2e_smoke';
@@ -34,6 +34,18 @@ with DAG(dag_id="${DAG_ID}", schedule=None, start_date=datetime(2024, 1, 1), cat
     wait = WaitSensor(task_id="wait", time_to_wait=timedelta(seconds=5), deferrable=True)
     hello() >> wait
 `;
+
+/**
+ * The one failure this tier lets Kubernetes absorb. Airflow's FAB auth manager writes its roles and permissions
+ * (`ab_*` tables) when a process builds its web app: the api-server at start-up and `airflow users create` in the
+ * admin Job. The writes take no lock, so on a first install two of them can insert the same row; the loser stops on
+ * the unique constraint, and its restart (the kubelet) or next pod (the Job controller) finds the rows in place.
+ * Seen in 1 of 3 CI runs, once in the admin Job and once in the api-server.
+ */
+const FAB_PERMISSION_SYNC_RACE: ToleratedFailure = {
+  name: 'FAB permission sync race',
+  pattern: /duplicate key value violates unique constraint "ab_\w+"/,
+};
 
 let tools: E2eTools;
 beforeAll(() => {
@@ -91,7 +103,7 @@ async function until<T>(what: string, seconds: number, f: () => Promise<T | unde
       const v = await f();
       if (v !== undefined) return v;
     } catch (e) { last = e; }
-    const problems = release?.problems().filter((p) => !p.includes('never passed')) ?? [];
+    const problems = release?.failures() ?? [];
     if (problems.length) throw new Error(`while waiting for ${what}: ${problems.join('\n')}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -112,13 +124,13 @@ function table(rows: string[][]): string {
 }
 
 function componentTable(release: Release): string {
-  const rows = [['component', 'container', 'command', 'uid:gid (groups)', 'probes passed', 'ready after']];
+  const rows = [['component', 'container', 'command', 'uid:gid (groups)', 'probes passed', 'restarts', 'ready after']];
   const short = (s: string) => (s.length > 70 ? `${s.slice(0, 67)}...` : s);
   for (const rc of release.containers) {
     const probes = rc.isJob ? `Job: exit ${rc.sandbox.exitCode}` : rc.probes.length
       ? rc.probes.map((p) => `${p.kind} ${p.passes}/${p.passes + p.failures}`).join(', ') : '(none)';
     const ready = rc.readySeconds === undefined ? 'never' : `${rc.readySeconds.toFixed(1)} s${rc.initSeconds >= 0.5 ? ` (+${rc.initSeconds.toFixed(1)} s init)` : ''}`;
-    rows.push([rc.component, rc.container, short(rc.command), `${rc.spec.uid}:${rc.spec.gid} (${rc.spec.groups.join(',') || '-'})`, probes, ready]);
+    rows.push([rc.component, rc.container, short(rc.command), `${rc.spec.uid}:${rc.spec.gid} (${rc.spec.groups.join(',') || '-'})`, probes, String(rc.restarts), ready]);
   }
   return table(rows);
 }
@@ -133,6 +145,7 @@ async function runVariant(name: string, values: object, executor: 'CeleryExecuto
   const mark = (what: string) => timings.push([what, (Date.now() - t0) / 1000]);
   const objects: Manifest[] = helmTemplate({ values });
   const release = new Release(name, objects, tools);
+  release.tolerated = [FAB_PERMISSION_SYNC_RACE];
   let failure: unknown;
   try {
     const cfg = release.airflowCfg();
@@ -235,7 +248,8 @@ async function runVariant(name: string, values: object, executor: 'CeleryExecuto
       expect(workers).toContain(`celery@${worker.pod}`);
     }
 
-    // 7. Nothing crashed, was killed by a probe or never passed one; no file system errors in any log.
+    // 7. Nothing crashed for an unknown cause (or more than MAX_RESTARTS times for the tolerated one), was killed by a
+    // probe or never passed one; no file system errors in any log.
     expect(release.problems()).toEqual([]);
     expect(release.fileSystemErrors()).toEqual([]);
     mark('total');
@@ -243,7 +257,10 @@ async function runVariant(name: string, values: object, executor: 'CeleryExecuto
     failure = e;
     throw e;
   } finally {
-    const text = [`\n=== ${name} (${executor}) ===`, componentTable(release), '',
+    const restarts = release.restarts.length
+      ? table([['restarted', 'after', 'cause', 'seconds since start'], ...release.restarts.map((r) => [r.id, r.exit, r.cause, r.secondsSinceStart.toFixed(1)])])
+      : 'restarts: none';
+    const text = [`\n=== ${name} (${executor}) ===`, componentTable(release), '', restarts, '',
       table([['phase', 'seconds since start'], ...timings.map(([w, s]) => [w, s.toFixed(1)])]),
       failure && process.env.KEEP_E2E ? `logs kept in ${release.dir}` : ''].join('\n');
     // eslint-disable-next-line no-console

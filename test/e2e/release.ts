@@ -5,7 +5,7 @@
  * container polled by its own startup / readiness / liveness probes, in sandboxes (sandbox.ts).
  */
 import { randomBytes } from 'crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, posix } from 'path';
@@ -31,15 +31,54 @@ export interface RunningContainer {
   readonly component: string;
   readonly pod: string;
   readonly container: string;
-  readonly sandbox: Sandbox;
+  /** The container's current run (a new one after each restart). */
+  sandbox: Sandbox;
   readonly spec: ContainerSpec;
   readonly command: string;
   readonly isJob: boolean;
-  readonly probes: ProbeStat[];
-  /** Seconds from the main container's start to its first passing readiness probe (to start if it has none). */
+  /** The probes of the current run (the kubelet starts them afresh after a restart). */
+  probes: ProbeStat[];
+  /** When the container first started (ms since the epoch). */
+  readonly firstStartedAt: number;
+  /** Seconds from the main container's first start to its first passing readiness probe (to start if it has none). */
   readySeconds?: number;
   /** Seconds the init containers took. */
   initSeconds: number;
+  /** Times the kubelet restarted it (each for a tolerated cause, see `Release.tolerated`). */
+  restarts: number;
+  /** Why it stopped for good: an exit or probe kill whose cause is not tolerated, or one restart too many. */
+  failure?: string;
+}
+
+/**
+ * A failure a workload can meet on a first install that Kubernetes absorbs (the kubelet restarts the container, the
+ * Job controller starts a new pod) and that is known not to be the chart's fault. The tier retries only these, found
+ * in the log of the failed run; any other exit fails the test at once, so a retry never hides a bug.
+ */
+export interface ToleratedFailure {
+  readonly name: string;
+  /** Matched against the log of the failed run. */
+  readonly pattern: RegExp;
+}
+
+/** A container restarted, or a Job pod replaced, for a tolerated cause. */
+export interface Restart {
+  readonly id: string;
+  readonly exit: string;
+  readonly cause: string;
+  readonly secondsSinceStart: number;
+}
+
+/** The test's limit on restarts of one container (the kubelet has none): a cause that repeats is not transient. */
+export const MAX_RESTARTS = 3;
+
+/** The first step of the kubelet's CrashLoopBackOff and of the Job controller's pod-failure back-off. */
+const BACKOFF_SECONDS = 10;
+
+class PodFailure extends Error {
+  constructor(message: string, public readonly log: string, public readonly exit: string) {
+    super(message);
+  }
 }
 
 /** Secret values the secrets Job would generate, from its own arguments (`{secret, key, value: fernet|hex|literal}`). */
@@ -90,7 +129,13 @@ export class Release {
   /** Host directory shown as the airflow image's /opt/airflow (AIRFLOW_HOME; dags/ is the baked-in DAGs folder). */
   public readonly imageHome: string;
   private readonly sandboxes: Sandbox[] = [];
-  private readonly probeLoops: Promise<void>[] = [];
+  /** Causes of failure the tier retries (see ToleratedFailure); none unless the test says so. */
+  public tolerated: ToleratedFailure[] = [];
+  /** Every restart and replaced Job pod, in order. */
+  public readonly restarts: Restart[] = [];
+  private readonly started = Date.now();
+  private readonly supervisors: Promise<void>[] = [];
+  private readonly logOffsets = new WeakMap<Sandbox, number>();
   private stopping = false;
   private readonly hostsFile: string;
   private readonly passwdFile: string;
@@ -383,10 +428,29 @@ export class Release {
   }
 
   /**
-   * Runs one pod of a workload: init containers in order (each must exit 0), then the main containers. For a Job
-   * the main container must exit 0 too; for a Deployment or StatefulSet it keeps running, probed by `probe()`.
+   * Runs one pod of a workload: init containers in order (each must exit 0), then the main containers. A Job's pod
+   * must exit 0; when it fails for a tolerated cause, a new pod runs after the Job controller's back-off, up to the
+   * Job's backoffLimit. A Deployment's or StatefulSet's containers keep running, probed and restarted by
+   * `supervise()`.
    */
   public async runPod(workload: Manifest): Promise<RunningContainer[]> {
+    if (workload.kind !== 'Job') return this.runPodOnce(workload);
+    const backoffLimit: number = workload.spec.backoffLimit ?? 6;
+    for (let failures = 0; ; failures++) {
+      try {
+        return await this.runPodOnce(workload);
+      } catch (e) {
+        if (!(e instanceof PodFailure) || this.stopping) throw e;
+        const cause = this.toleratedCause(e.log);
+        if (!cause) throw e;
+        if (failures >= backoffLimit) throw new Error(`${e.message}\n(the Job's backoffLimit ${backoffLimit} is reached)`);
+        this.restarts.push({ id: `Job ${workload.metadata.name}`, exit: e.exit, cause: cause.name, secondsSinceStart: this.seconds() });
+        await this.sleepUnlessStopping(BACKOFF_SECONDS * 1000 * 2 ** failures);
+      }
+    }
+  }
+
+  private async runPodOnce(workload: Manifest): Promise<RunningContainer[]> {
     mkdirSync(this.path('logs'), { recursive: true });
     const kind = workload.kind;
     const tpl = workload.spec.template;
@@ -400,8 +464,7 @@ export class Release {
     const podStart = Date.now();
     for (const ic of podSpec.initContainers ?? []) {
       const { spec } = this.containerSpec(podName, podSpec, ic, vols, pod);
-      const sb = new Sandbox(spec, this.tools);
-      this.sandboxes.push(sb);
+      const sb = this.start(spec);
       const code = await sb.exited;
       if (code !== 0) throw new Error(`init container ${spec.id} exited ${code}:\n${tail(spec.logFile)}`);
     }
@@ -409,11 +472,10 @@ export class Release {
     const started: RunningContainer[] = [];
     for (const c of podSpec.containers) {
       const { spec } = this.containerSpec(podName, podSpec, c, vols, pod);
-      const sb = new Sandbox(spec, this.tools);
-      this.sandboxes.push(sb);
+      const sb = this.start(spec);
       const rc: RunningContainer = {
         component, pod: podName, container: c.name, sandbox: sb, spec, command: spec.argv.join(' ').replace(/\s+/g, ' '),
-        isJob: kind === 'Job', probes: [], initSeconds,
+        isJob: kind === 'Job', probes: [], initSeconds, firstStartedAt: sb.startedAt, restarts: 0,
       };
       started.push(rc);
       this.containers.push(rc);
@@ -424,20 +486,78 @@ export class Release {
         const seconds = (Date.now() - podStart) / 1000;
         this.jobs.push({ name: workload.metadata.name, seconds, code });
         rc.readySeconds = seconds;
-        if (code !== 0) throw new Error(`Job ${workload.metadata.name}: ${rc.spec.id} exited ${code}:\n${tail(rc.spec.logFile)}`);
+        if (code !== 0) {
+          throw new PodFailure(`Job ${workload.metadata.name}: ${rc.spec.id} exited ${code}:\n${tail(rc.spec.logFile)}`,
+            this.runLog(rc.sandbox), `exit ${code}`);
+        }
       }
     } else {
-      for (const rc of started) this.probeLoops.push(...this.probe(rc, podSpec.containers.find((x: any) => x.name === rc.container)));
+      for (const rc of started) this.supervisors.push(this.supervise(rc, podSpec.containers.find((x: any) => x.name === rc.container)));
     }
     return started;
+  }
+
+  /** Starts a container run; its log file gets the run's output appended after a `###` header. */
+  private start(spec: ContainerSpec): Sandbox {
+    const offset = existsSync(spec.logFile) ? statSync(spec.logFile).size : 0;
+    const sb = new Sandbox(spec, this.tools);
+    this.logOffsets.set(sb, offset);
+    this.sandboxes.push(sb);
+    return sb;
+  }
+
+  /** What one run of a container wrote: its log file from where it ended when the run started, less the header. */
+  private runLog(sb: Sandbox): string {
+    const text = existsSync(sb.spec.logFile) ? readFileSync(sb.spec.logFile) : Buffer.alloc(0);
+    return text.subarray(this.logOffsets.get(sb) ?? 0).toString('utf-8').replace(/^### [^\n]*\n/, '');
+  }
+
+  private toleratedCause(log: string): ToleratedFailure | undefined {
+    return this.tolerated.find((t) => t.pattern.test(log));
+  }
+
+  private seconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  /**
+   * The kubelet's care of one long-running container (restartPolicy Always): probe it; when it exits, or a startup
+   * or liveness probe reaches its failureThreshold (the kubelet then stops it), restart it after CrashLoopBackOff's
+   * delay (10 s, doubling) with its probes afresh, if the cause is tolerated and it has restarted fewer than
+   * MAX_RESTARTS times; otherwise record the failure. Ends when the release stops.
+   */
+  private async supervise(rc: RunningContainer, c: any): Promise<void> {
+    for (;;) {
+      const sb = rc.sandbox;
+      await this.probe(rc, c);
+      // No probe left running (none declared, or readiness only ended): wait for an exit or the release's stop.
+      while (!this.stopping && sb.running && !rc.probes.some((p) => p.killed)) await sleep(250);
+      if (this.stopping) return;
+      const killed = rc.probes.find((p) => p.killed);
+      if (killed && sb.running) await sb.stop(c.terminationGracePeriodSeconds ?? 30);
+      if (this.stopping) return;
+      const exit = killed ? `killed: ${killed.kind} probe failed ${killed.worstStreak} times (${killed.handler}): ${killed.lastOutput.slice(-300)}`
+        : `exited ${sb.exitCode}`;
+      const cause = killed ? undefined : this.toleratedCause(this.runLog(sb));
+      if (!cause || rc.restarts >= MAX_RESTARTS) {
+        rc.failure = `${rc.spec.id} ${exit}${cause ? ` (${cause.name}, after ${rc.restarts} restarts)` : ''}\n${tail(rc.spec.logFile)}`;
+        return;
+      }
+      this.restarts.push({ id: rc.spec.id, exit, cause: cause.name, secondsSinceStart: this.seconds() });
+      await this.sleepUnlessStopping(BACKOFF_SECONDS * 1000 * 2 ** rc.restarts);
+      if (this.stopping) return;
+      rc.restarts++;
+      rc.probes = [];
+      rc.sandbox = this.start(rc.spec);
+    }
   }
 
   /**
    * The kubelet's probing of one container: startupProbe until it passes (failureThreshold consecutive failures
    * kill the container), then readinessProbe and livenessProbe, each at its own initialDelaySeconds, periodSeconds,
-   * timeoutSeconds, successThreshold and failureThreshold, until the release stops. Returns the probe loops.
+   * timeoutSeconds, successThreshold and failureThreshold, until the run ends, a probe kills it or the release stops.
    */
-  private probe(rc: RunningContainer, c: any): Promise<void>[] {
+  private async probe(rc: RunningContainer, c: any): Promise<void> {
     const portOf = (p: any) => {
       if (typeof p === 'number') return p;
       const found = (c.ports ?? []).find((x: any) => x.name === p);
@@ -488,7 +608,7 @@ export class Release {
     const readiness = c.readinessProbe ? mk('readiness', c.readinessProbe) : undefined;
     const liveness = c.livenessProbe ? mk('liveness', c.livenessProbe) : undefined;
     rc.probes.push(...[startup, readiness, liveness].filter((x): x is ProbeStat => !!x));
-    const markReady = () => { rc.readySeconds ??= (Date.now() - rc.sandbox.startedAt) / 1000; };
+    const markReady = () => { rc.readySeconds ??= (Date.now() - rc.firstStartedAt) / 1000; };
     const afterStartup = async () => {
       if (startup) {
         let started = false;
@@ -497,11 +617,12 @@ export class Release {
       }
       if (!readiness) markReady();
       await Promise.all([
-        readiness ? loop(c.readinessProbe, 'readiness', readiness, undefined, markReady) : Promise.resolve(),
+        // Readiness stops with the run, or when the liveness probe has the container killed.
+        readiness ? loop(c.readinessProbe, 'readiness', readiness, () => !!liveness?.killed, markReady) : Promise.resolve(),
         liveness ? loop(c.livenessProbe, 'liveness', liveness) : Promise.resolve(),
       ]);
     };
-    return [afterStartup()];
+    await afterStartup();
   }
 
   private async sleepUnlessStopping(ms: number): Promise<void> {
@@ -509,15 +630,15 @@ export class Release {
     while (!this.stopping && Date.now() < end) await sleep(Math.min(250, end - Date.now()));
   }
 
-  /** Waits until every long-running container has passed its readiness (or startup) probe; fails on a kill or exit. */
+  /**
+   * Waits until every long-running container has passed its readiness (or startup) probe once; fails when one has
+   * failed for good (see `supervise()`).
+   */
   public async waitReady(containers: RunningContainer[], seconds: number): Promise<void> {
     const end = Date.now() + seconds * 1000;
     for (;;) {
-      const bad = containers.find((rc) => !rc.sandbox.running || rc.probes.some((p) => p.killed));
-      if (bad) {
-        const killed = bad.probes.find((p) => p.killed);
-        throw new Error(`${bad.spec.id} ${killed ? `failed its ${killed.kind} probe ${killed.failures} times (${killed.handler}): ${killed.lastOutput}` : `exited ${bad.sandbox.exitCode}`}\n${tail(bad.spec.logFile)}`);
-      }
+      const bad = containers.find((rc) => rc.failure);
+      if (bad) throw new Error(bad.failure);
       if (containers.every((rc) => rc.readySeconds !== undefined)) return;
       if (Date.now() > end) {
         const waiting = containers.filter((rc) => rc.readySeconds === undefined);
@@ -527,11 +648,20 @@ export class Release {
     }
   }
 
-  /** Every problem of a long-running container so far: exited, killed by a probe, or a probe that never passed. */
+  /** The long-running containers that failed for good (see `supervise()`). */
+  public failures(): string[] {
+    return this.containers.filter((rc) => rc.failure).map((rc) => rc.failure!);
+  }
+
+  /**
+   * Every problem of a long-running container so far: failed for good, not running (a restart pending), or a probe of
+   * its current run that never passed. Restarts for tolerated causes are not problems (they are in `restarts`).
+   */
   public problems(): string[] {
     const out: string[] = [];
     for (const rc of this.containers.filter((x) => !x.isJob)) {
-      if (!rc.sandbox.running) out.push(`${rc.spec.id} exited ${rc.sandbox.exitCode}`);
+      if (rc.failure) out.push(rc.failure);
+      else if (!rc.sandbox.running) out.push(`${rc.spec.id} exited ${rc.sandbox.exitCode} (restart pending)`);
       for (const p of rc.probes) {
         if (p.killed) out.push(`${rc.spec.id}: ${p.kind} probe (${p.handler}) reached its failureThreshold: ${p.lastOutput.slice(-500)}`);
         if (p.passes === 0) out.push(`${rc.spec.id}: ${p.kind} probe (${p.handler}) never passed (${p.failures} failures): ${p.lastOutput.slice(-500)}`);
@@ -555,7 +685,7 @@ export class Release {
   /** Stops every container (newest first) and the probe loops; removes the directory unless KEEP_E2E is set. */
   public async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.probeLoops.map((p) => p.catch(() => undefined)));
+    await Promise.all(this.supervisors.map((p) => p.catch(() => undefined)));
     for (const sb of [...this.sandboxes].reverse()) await sb.stop();
     if (!process.env.KEEP_E2E) rmSync(this.dir, { recursive: true, force: true });
   }
