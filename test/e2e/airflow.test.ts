@@ -40,7 +40,7 @@ with DAG(dag_id="${DAG_ID}", schedule=None, start_date=datetime(2024, 1, 1), cat
  * (`ab_*` tables) when a process builds its web app: the api-server at start-up and `airflow users create` in the
  * admin Job. The writes take no lock, so on a first install two of them can insert the same row; the loser stops on
  * the unique constraint, and its restart (the kubelet) or next pod (the Job controller) finds the rows in place.
- * Seen in 1 of 3 CI runs, once in the admin Job and once in the api-server.
+ * Seen in 1 of 3 CI runs, once in the admin Job and once in the api-server; reported as apache/airflow#23512.
  */
 const FAB_PERMISSION_SYNC_RACE: ToleratedFailure = {
   name: 'FAB permission sync race',
