@@ -407,7 +407,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   });
   taskRunners.push({ connections: scheduler.workload.connections, when: local });
   scoped(kubernetes, () => {
-    for (const port of KUBE_API_PORTS) scheduler.workload.connections.allowTo(ExternalPeer._cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
+    for (const port of KUBE_API_PORTS) scheduler.workload.connections.allowTo(ExternalPeer.cidrs(['0.0.0.0/0'], 'the Kubernetes API'), port);
     serviceAccount(scope, name('task'), r.labels('task'));
     const tasks = Connections._create(scope, 'TaskPodsNetworkPolicy', {
       name: name('task'), labels: r.labels('task'), podLabels: r.selectorLabels('task'), settings: network,

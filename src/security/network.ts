@@ -13,7 +13,7 @@ import { currentConditions, each, items, kubeObject, optionalList, scoped, when 
 /** A TCP or UDP port. */
 export class NetworkPort {
   /** A TCP port. */
-  public static tcp(port: number): NetworkPort { return NetworkPort._tcp(port); }
+  public static tcp(port: number): NetworkPort { return new NetworkPort(port, 'TCP'); }
   /** A UDP port. */
   public static udp(port: number): NetworkPort { return new NetworkPort(port, 'UDP'); }
   /** @internal A TCP port that may be a value reference. */

@@ -498,6 +498,27 @@ function authGroup(): ValueGroup {
 }
 
 /** The cornflow keys: Cornflow next to Airflow. */
+/**
+ * The keys of an external PostgreSQL server at `path`: where it is, the user and its password (under `passwordKey`),
+ * how the server is verified, and the CIDRs it lives in. `name` is the default database and user name; `lead`
+ * starts each description where the group also holds other keys, `required` says when the host is.
+ */
+function externalPostgresKeys(path: string, name: string, passwordKey: string, lead = '', required = 'required'): Record<string, ValueNode> {
+  // 'Port.' reads 'External server: port.'; an acronym (DNS, CIDRs) keeps its capitals.
+  const say = (text: string) => lead + (lead && /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text);
+  return {
+    host: leaf('string', '', say(`DNS name or IP of the server (${required}).`), { pattern: `^$|${HOSTNAME}` }),
+    port: leaf('integer', 5432, say('Port.'), { minimum: 1, maximum: 65535 }),
+    database: leaf('string', name, say('Database name.'), { pattern: PG_NAME }),
+    user: leaf('string', name, say('User name.'), { pattern: PG_NAME }),
+    [passwordKey]: ref('The password of the user on the external server', 'password', `${path}.${passwordKey}`, 'required'),
+    sslMode: leaf('string', 'verify-full', say('libpq sslmode; verify-ca and verify-full need caCertificate, the others refuse it.'),
+      { enum: ['disable', 'require', 'verify-ca', 'verify-full'] }),
+    caCertificate: ref('The CA certificate (PEM) of the external server for verify-ca/verify-full', 'ca.crt', `${path}.caCertificate`, 'required'),
+    cidrs: leaf('array', ['0.0.0.0/0'], say('CIDRs the server lives in (NetworkPolicy egress).'), { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
+  };
+}
+
 function cornflowGroup(): ValueGroup {
   const USER = '^[A-Za-z0-9_.-]{1,64}$';
   const GROUP_CN = '^$|^[^,=\\s"\'\\\\][^,="\'\\\\]{0,127}$';
@@ -535,15 +556,7 @@ function cornflowGroup(): ValueGroup {
     database: group('Cornflow\'s database: a second database and user on the embedded PostgreSQL (created by a Job), or an external server (external: true; required when postgres.enabled is false).', {
       password: ref('The password of Cornflow\'s user on the embedded PostgreSQL', 'password', 'cornflow.database.password'),
       external: leaf('boolean', false, 'Use the external server below.'),
-      host: leaf('string', '', 'External server: DNS name or IP (required with external).', { pattern: `^$|${HOSTNAME}` }),
-      port: leaf('integer', 5432, 'External server: port.', { minimum: 1, maximum: 65535 }),
-      database: leaf('string', 'cornflow', 'External server: database name.', { pattern: PG_NAME }),
-      user: leaf('string', 'cornflow', 'External server: user name.', { pattern: PG_NAME }),
-      externalPassword: ref('The external database user\'s password', 'password', 'cornflow.database.externalPassword', 'required'),
-      sslMode: leaf('string', 'verify-full', 'External server: libpq sslmode; verify-ca and verify-full need caCertificate, the others refuse it.',
-        { enum: ['disable', 'require', 'verify-ca', 'verify-full'] }),
-      caCertificate: ref('The CA certificate (PEM) for verify-ca/verify-full', 'ca.crt', 'cornflow.database.caCertificate', 'required'),
-      cidrs: leaf('array', ['0.0.0.0/0'], 'External server: CIDRs it lives in (NetworkPolicy egress).', { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
+      ...externalPostgresKeys('cornflow.database', 'cornflow', 'externalPassword', 'External server: ', 'required with external'),
     }),
     ingress: group('Ingress of Cornflow (TLS only); only the controller of ingress.controllerNamespaceLabels may reach Cornflow.', {
       enabled: leaf('boolean', false, 'Create the Ingress (requires host and a TLS source).'),
@@ -635,17 +648,8 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     password: ref('The database password', 'password', 'postgres.password'),
     ...workloadKeys({ resources: 'cpu 250m, memory 512Mi, limit 1024Mi' }),
   }),
-  externalDatabase: group('External PostgreSQL (used when postgres.enabled is false).', {
-    host: leaf('string', '', 'DNS name or IP of the server (required).', { pattern: `^$|${HOSTNAME}` }),
-    port: leaf('integer', 5432, 'Port.', { minimum: 1, maximum: 65535 }),
-    database: leaf('string', 'airflow', 'Database name.', { pattern: PG_NAME }),
-    user: leaf('string', 'airflow', 'User name.', { pattern: PG_NAME }),
-    password: ref('The database password', 'password', 'externalDatabase.password', 'required'),
-    sslMode: leaf('string', 'verify-full', 'libpq sslmode; verify-ca and verify-full need caCertificate, the others refuse it.',
-      { enum: ['disable', 'require', 'verify-ca', 'verify-full'] }),
-    caCertificate: ref('The CA certificate (PEM) for verify-ca/verify-full', 'ca.crt', 'externalDatabase.caCertificate', 'required'),
-    cidrs: leaf('array', ['0.0.0.0/0'], 'CIDRs the server lives in (NetworkPolicy egress).', { items: { type: 'string', pattern: CIDR }, minItems: 1 }),
-  }),
+  externalDatabase: group('External PostgreSQL (used when postgres.enabled is false).',
+    externalPostgresKeys('externalDatabase', 'airflow', 'password')),
   redis: group('Embedded Redis, the Celery broker and result backend (CeleryExecutor only).', {
     enabled: leaf('boolean', true, 'Run Redis in the release; false: use externalRedis.'),
     password: ref('The Redis password', 'password', 'redis.password'),
