@@ -46,6 +46,7 @@ describe('npm run kubeconform', () => {
     const ok = path.join(dir, 'configmap.yaml');
     fs.writeFileSync(ok, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata:\n  a: b\n');
     const r = npx(['-summary', ok]);
+    fs.rmSync(dir, { recursive: true, force: true });
     expect(r.error).toBeUndefined();
     expect(r.stdout).toMatch(/Valid: 1, Invalid: 0, Errors: 0, Skipped: 0/);
     expect(r.status).toBe(0);
@@ -67,6 +68,7 @@ describe('npm run kubeconform', () => {
     fs.writeFileSync(path.join(dir, 'kubeconform'), '#!/usr/bin/env node\n', { mode: 0o755 });
     // WHEN the wrapper computes the PATH it gives kubeconform.sh
     const filtered = pathWithoutWrapper([dir, '/usr/bin'].join(path.delimiter));
+    fs.rmSync(dir, { recursive: true, force: true });
     // THEN that folder is gone and the others stay
     expect(filtered).toBe('/usr/bin');
   });

@@ -11,8 +11,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
-import { parseAllDocuments, stringify } from 'yaml';
-import { chartRender, chartRenderValues } from './chart-renders';
+import { parseAllDocuments } from 'yaml';
+import { chartRenderValues } from './chart-renders';
 import { ensureSchemas, PINNED_K8S_VERSIONS, schemaLocationTemplate } from './generate-schemas';
 import { kubeconformBinary } from './kubeconform-cli';
 import { helmTemplateText } from '../helm/helm';
@@ -87,16 +87,19 @@ describe('kubeconform strict validation, offline, Kubernetes 1.27..1.34', () => 
 
   // AND the chart as helm renders it, one file per render
   let renders: string[] = [];
+  let dir: string;
   beforeAll(() => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeconform-helm-'));
-    renders = Object.keys(chartRenderValues()).map((name) => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeconform-helm-'));
+    // helm's own bytes, not YAML parsed and written again
+    renders = Object.entries(chartRenderValues()).map(([name, values]) => {
       const file = path.join(dir, `${name.replace(/[^a-z0-9-]+/g, '_')}.yaml`);
-      fs.writeFileSync(file, chartRender(name).map((m) => stringify(m)).join('---\n'));
+      fs.writeFileSync(file, helmTemplateText({ values }));
       return file;
     });
     k8sObjectsRender = path.join(dir, 'k8s-objects.yaml');
     fs.writeFileSync(k8sObjectsRender, helmTemplateText({ files: ['test/helm/good-values-k8s-objects.yaml'] }));
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   // AND the chart with Kubernetes objects of every kind in values: what the values schema accepts (checked against the
   // Kubernetes 1.27 definitions) must be valid on every supported version
   let k8sObjectsRender: string;

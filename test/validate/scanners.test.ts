@@ -57,6 +57,10 @@ const exceptions: ScannerException[] = loadExceptions();
 const bins = new Map<string, string>();
 let written: WrittenSource[];
 let writtenBad: WrittenSource[];
+let dir: string | undefined;
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 const results = new Map<string, Finding[] | Error>(); // by `<tool> <source>`
 const used = new Set<ScannerException>();
 
@@ -86,7 +90,7 @@ describe('security scanners at their default checks: zero findings beyond scanne
     // GIVEN the pinned tools (installed once, cached; in parallel) and every manifest source written to a scratch folder
     const paths = await Promise.all(SCANNERS.map(installToolAsync));
     SCANNERS.forEach((s, i) => bins.set(s.name, paths[i]));
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-airflow-scan-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-airflow-scan-'));
     written = writeSources(path.join(dir, 'sources'), MANIFEST_SOURCES);
     writtenBad = writeSources(path.join(dir, 'fixtures'), [BAD_SOURCE]);
     // WHEN every scanner scans every source, and separately the bad fixture
