@@ -246,6 +246,218 @@ seccompProfile:
 {{ toJson .Values.auth.roleMapping }}
 {{- end }}
 
+{{- /* statsd_exporter's mapping rules: metrics.extraMappings, then the chart's. */ -}}
+{{- define "airflow.statsdMappings" -}}
+mappings:
+  {{- with .Values.metrics.extraMappings }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+  - action: drop
+    match: airflow.ti.start
+    name: dropped
+  - labels:
+      dag_id: $1
+      task_id: $2
+    match: airflow.ti.start.*.*
+    name: airflow_ti_start
+  - action: drop
+    match: airflow.ti.finish
+    name: dropped
+  - labels:
+      dag_id: $1
+      state: $3
+      task_id: $2
+    match: airflow.ti.finish.*.*.*
+    name: airflow_ti_finish
+  - action: drop
+    match: airflow.ti.scheduled
+    name: dropped
+  - labels:
+      dag_id: $2
+      queue: $1
+      task_id: $3
+    match: airflow.ti.scheduled.*.*.*
+    name: airflow_ti_scheduled
+  - action: drop
+    match: airflow.ti.queued
+    name: dropped
+  - labels:
+      dag_id: $2
+      queue: $1
+      task_id: $3
+    match: airflow.ti.queued.*.*.*
+    name: airflow_ti_queued
+  - action: drop
+    match: airflow.ti.running
+    name: dropped
+  - labels:
+      dag_id: $2
+      queue: $1
+      task_id: $3
+    match: airflow.ti.running.*.*.*
+    name: airflow_ti_running
+  - action: drop
+    match: airflow.ti.deferred
+    name: dropped
+  - labels:
+      dag_id: $2
+      queue: $1
+      task_id: $3
+    match: airflow.ti.deferred.*.*.*
+    name: airflow_ti_deferred
+  - action: drop
+    match: airflow.task.duration
+    name: dropped
+  - labels:
+      dag_id: $1
+      task_id: $2
+    match: airflow.dag.*.*.duration
+    name: airflow_task_duration
+  - action: drop
+    match: airflow.task.queued_duration
+    name: dropped
+  - labels:
+      dag_id: $1
+      task_id: $2
+    match: airflow.dag.*.*.queued_duration
+    name: airflow_task_queued_duration
+  - action: drop
+    match: airflow.task.scheduled_duration
+    name: dropped
+  - labels:
+      dag_id: $1
+      task_id: $2
+    match: airflow.dag.*.*.scheduled_duration
+    name: airflow_task_scheduled_duration
+  - action: drop
+    match: airflow.dagrun.dependency-check
+    name: dropped
+  - labels:
+      dag_id: $1
+    match: airflow.dagrun.dependency-check.*
+    name: airflow_dagrun_dependency_check
+  - action: drop
+    match: airflow.dagrun.duration.success
+    name: dropped
+  - labels:
+      dag_id: $1
+    match: airflow.dagrun.duration.success.*
+    name: airflow_dagrun_duration_success
+  - action: drop
+    match: airflow.dagrun.duration.failed
+    name: dropped
+  - labels:
+      dag_id: $1
+    match: airflow.dagrun.duration.failed.*
+    name: airflow_dagrun_duration_failed
+  - action: drop
+    match: airflow.dagrun.schedule_delay
+    name: dropped
+  - labels:
+      dag_id: $1
+    match: airflow.dagrun.schedule_delay.*
+    name: airflow_dagrun_schedule_delay
+  - action: drop
+    match: airflow.dagrun.first_task_scheduling_delay
+    name: dropped
+  - labels:
+      dag_id: $1
+    match: airflow.dagrun.*.first_task_scheduling_delay
+    name: airflow_dagrun_first_task_scheduling_delay
+  - action: drop
+    match: airflow.dag_processing.last_duration
+    name: dropped
+  - labels:
+      bundle_name: $1
+      file_name: $2
+    match: airflow.dag_processing.last_duration.*.*
+    name: airflow_dag_processing_last_duration
+  - action: drop
+    match: airflow.dag_processing.last_run.seconds_ago
+    name: dropped
+  - labels:
+      file_name: $1
+    match: airflow.dag_processing.last_run.seconds_ago.*
+    name: airflow_dag_processing_last_run_seconds_ago
+  - action: drop
+    match: airflow.executor.open_slots
+    name: dropped
+  - labels:
+      executor_class_name: $1
+    match: airflow.executor.open_slots.*
+    name: airflow_executor_open_slots
+  - action: drop
+    match: airflow.executor.queued_tasks
+    name: dropped
+  - labels:
+      executor_class_name: $1
+    match: airflow.executor.queued_tasks.*
+    name: airflow_executor_queued_tasks
+  - action: drop
+    match: airflow.executor.running_tasks
+    name: dropped
+  - labels:
+      executor_class_name: $1
+    match: airflow.executor.running_tasks.*
+    name: airflow_executor_running_tasks
+  - action: drop
+    match: airflow.pool.open_slots
+    name: dropped
+  - labels:
+      pool_name: $1
+    match: airflow.pool.open_slots.*
+    name: airflow_pool_open_slots
+  - action: drop
+    match: airflow.pool.queued_slots
+    name: dropped
+  - labels:
+      pool_name: $1
+    match: airflow.pool.queued_slots.*
+    name: airflow_pool_queued_slots
+  - action: drop
+    match: airflow.pool.running_slots
+    name: dropped
+  - labels:
+      pool_name: $1
+    match: airflow.pool.running_slots.*
+    name: airflow_pool_running_slots
+  - action: drop
+    match: airflow.pool.deferred_slots
+    name: dropped
+  - labels:
+      pool_name: $1
+    match: airflow.pool.deferred_slots.*
+    name: airflow_pool_deferred_slots
+  - action: drop
+    match: airflow.pool.scheduled_slots
+    name: dropped
+  - labels:
+      pool_name: $1
+    match: airflow.pool.scheduled_slots.*
+    name: airflow_pool_scheduled_slots
+  - action: drop
+    match: airflow.pool.starving_tasks
+    name: dropped
+  - labels:
+      pool_name: $1
+    match: airflow.pool.starving_tasks.*
+    name: airflow_pool_starving_tasks
+  - action: drop
+    match: airflow.triggers.running
+    name: dropped
+  - labels:
+      hostname: $1
+    match: airflow.triggers.running.*
+    name: airflow_triggers_running
+  - action: drop
+    match: airflow.triggerer.capacity_left
+    name: dropped
+  - labels:
+      hostname: $1
+    match: airflow.triggerer.capacity_left.*
+    name: airflow_triggerer_capacity_left
+{{- end }}
+
 {{- /* The port of a URL (.url): the one after its host, else .default. */ -}}
 {{- define "airflow.urlPort" -}}
 {{- regexFind "^[a-z]+://(\\[[^\\]]*\\]|[^/:]*)(:[0-9]+)?" .url | regexFind ":[0-9]+$" | trimPrefix ":" | default .default }}
