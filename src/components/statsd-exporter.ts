@@ -113,7 +113,7 @@ export class StatsdExporter extends Construct {
     const name = r.resourceName('statsd');
     // The user's rules first: statsd_exporter takes the first rule that matches, so theirs win over the chart's.
     const text = yamlText('airflow.statsdMappings', 'statsd_exporter\'s mapping rules: metrics.extraMappings, then the chart\'s.',
-      { mappings: items(spread(props.extraMappings), ...DEFAULT_STATSD_MAPPINGS) });
+      { mappings: items(spread(props.extraMappings), ...DEFAULT_STATSD_MAPPINGS) }, 'statsd');
     // The same bytes as the chart's `include`, which has no final newline (the literal text is YAML with one).
     const mappings = typeof text === 'string' ? text.replace(/\n$/, '') : text;
     kubeObject(this, 'Config', {
