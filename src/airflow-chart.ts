@@ -4,6 +4,7 @@ import { ApiServer, ApiServerOptions } from './components/api-server';
 import { CeleryWorkers, CeleryWorkersOptions } from './components/celery-worker';
 import { DagProcessor, DagProcessorOptions } from './components/dag-processor';
 import { Flower, FlowerOptions } from './components/flower';
+import { StatsdExporter, StatsdExporterOptions } from './components/statsd-exporter';
 import { JobOptions } from './components/jobs';
 import { Postgres, PostgresOptions, POSTGRES_PORT, POSTGRES_STORAGE_DEFAULT } from './components/postgres';
 import { Redis, RedisOptions, REDIS_PORT } from './components/redis';
@@ -25,7 +26,7 @@ import { Cornflow, validateCornflowDirectory } from './config/cornflow';
 import { CornflowReleaseInputs } from './compose';
 import { CORNFLOW_AIRFLOW_ROLE, CORNFLOW_AIRFLOW_USER, cornflowLdapEnv, CornflowServer } from './components/cornflow';
 import { LdapDirectory } from './config/auth-ldap';
-import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS } from './security/network';
+import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS, METRICS_SCRAPER_NAMESPACE } from './security/network';
 import { ImageIdentity, SecurityRelaxations } from './security/pod-security';
 import { synthChart } from './synth';
 
@@ -46,6 +47,32 @@ export interface FlowerChartOptions extends FlowerOptions {
    * @default - generated once in the cluster into `<release>-flower` (key `password`)
    */
   readonly password?: SecretKeyRef;
+}
+
+/** Options of the optional Prometheus metrics (a statsd_exporter Airflow sends StatsD metrics to). */
+export interface MetricsChartOptions extends StatsdExporterOptions {
+  /**
+   * Deploy the statsd_exporter and turn on Airflow's StatsD metrics (`[metrics] statsd_on`).
+   * @default false
+   * @see https://airflow.apache.org/docs/apache-airflow/stable/administration-and-deployment/logging-monitoring/metrics.html
+   */
+  readonly enabled?: boolean;
+  /**
+   * statsd_exporter mapping rules put before the chart's (the first rule that matches a name wins, so yours win), e.g. `{ match: 'airflow.my_metric.*', name: 'airflow_my_metric', labels: { id: '$1' } }`.
+   * @default - none
+   * @see https://github.com/prometheus/statsd_exporter#metric-mapping-and-configuration
+   */
+  readonly extraMappings?: { [key: string]: any }[];
+  /**
+   * Labels of the namespace Prometheus runs in: only its pods may reach the metrics port (TCP 9102).
+   * @default { 'kubernetes.io/metadata.name': 'monitoring' }
+   */
+  readonly scrapeNamespaceLabels?: { [key: string]: string };
+  /**
+   * Labels of the Prometheus pods in that namespace.
+   * @default - every pod of the namespace
+   */
+  readonly scrapePodLabels?: { [key: string]: string };
 }
 
 /** Options of the embedded PostgreSQL (ignored with an external database). */
@@ -215,6 +242,11 @@ export interface AirflowChartProps extends ChartProps {
    */
   readonly flower?: FlowerChartOptions;
   /**
+   * Prometheus metrics: a statsd_exporter, scraped on TCP 9102.
+   * @default - disabled
+   */
+  readonly metrics?: MetricsChartOptions;
+  /**
    * Embedded PostgreSQL options.
    * @default - see PostgresOptions
    */
@@ -297,6 +329,8 @@ export class AirflowChart extends Chart {
   public readonly workers?: CeleryWorkers;
   /** Flower; undefined unless `flower.enabled`. */
   public readonly flower?: Flower;
+  /** The statsd_exporter; undefined unless `metrics.enabled`. */
+  public readonly statsd?: StatsdExporter;
   /** The embedded PostgreSQL; undefined with `MetadataDatabase.external`. */
   public readonly postgres?: Postgres;
   /** The embedded Redis; undefined without Celery or with `CeleryBroker.external`. */
@@ -444,6 +478,14 @@ export class AirflowChart extends Chart {
         username: choice(props.flower?.username, 'flower', 'username'),
         password: choice(props.flower?.password, 'flower', 'password'),
       },
+      metrics: {
+        ...component('metrics', props.metrics, 'statsd', 1),
+        enabled: props.metrics?.enabled ?? false,
+        image: imageSpecOf(props.metrics?.image ?? DefaultImages.STATSD_EXPORTER),
+        extraMappings: validateMappings(props.metrics?.extraMappings ?? []),
+        scrapeNamespaceLabels: props.metrics?.scrapeNamespaceLabels ?? METRICS_SCRAPER_NAMESPACE,
+        scrapePodLabels: props.metrics?.scrapePodLabels ?? {},
+      },
       postgres: component('postgres', props.postgres, 'postgres', 1),
       redis: component('redis', props.redis, 'redis', 1),
       login: auth._loginInputs(),
@@ -484,6 +526,7 @@ export class AirflowChart extends Chart {
     this.triggerer = parts.triggerer;
     this.workers = parts.workers;
     this.flower = parts.flower;
+    this.statsd = parts.statsd;
     this.postgres = parts.postgres;
     this.redis = parts.redis;
     this.cornflow = parts.cornflow;
@@ -626,4 +669,17 @@ function validateAdminUser(a: AdminUserOptions): void {
   for (const [prop, v] of [['adminUser.firstName', a.firstName ?? 'Airflow'], ['adminUser.lastName', a.lastName ?? 'Admin']]) {
     if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(v)) throw new Error(`${prop} must be 1-64 letters, digits, spaces, '.', '_' or '-', got '${v}'`);
   }
+}
+
+/** Checks statsd_exporter mapping rules: each needs a `match` and a Prometheus metric `name`. */
+function validateMappings(mappings: { [key: string]: any }[]): { [key: string]: any }[] {
+  mappings.forEach((m, i) => {
+    if (typeof m?.match !== 'string' || !m.match) {
+      throw new Error(`metrics.extraMappings[${i}].match must be a non-empty statsd name pattern, got ${JSON.stringify(m?.match)}; e.g. 'airflow.my_metric.*'`);
+    }
+    if (typeof m.name !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(m.name)) {
+      throw new Error(`metrics.extraMappings[${i}].name must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${JSON.stringify(m.name)}`);
+    }
+  });
+  return mappings;
 }

@@ -8,6 +8,7 @@ import { ApiServer } from './components/api-server';
 import { CeleryWorkers } from './components/celery-worker';
 import { DagProcessor } from './components/dag-processor';
 import { Flower } from './components/flower';
+import { STATSD_INGEST_PORT, STATSD_METRICS_PORT, STATSD_PREFIX, StatsdExporter } from './components/statsd-exporter';
 import { CornflowAirflowRole, CornflowAirflowUser, CornflowDatabaseSetup, CornflowInit, CornflowInputs, CornflowServer, cornflowTaskEnv } from './components/cornflow';
 import { CreateAdminUser, DatabaseMigrations, GeneratedSecretSpec, JobSettings, SecretsGenerator, SyncRoles } from './components/jobs';
 import { Postgres } from './components/postgres';
@@ -96,6 +97,7 @@ export interface ReleaseInputs {
     readonly logVolumeSizeMi: Val<number>;
   };
   readonly flower: ComponentInputs & { readonly enabled: Val<boolean>; readonly username: SecretChoice; readonly password: SecretChoice };
+  readonly metrics: MetricsInputs;
   readonly postgres: ComponentInputs;
   readonly redis: ComponentInputs;
   readonly login: LoginInputs;
@@ -119,6 +121,16 @@ export interface ReleaseInputs {
   readonly managedBy: Val<string>;
   readonly chartLabel?: Val<string>;
   readonly cornflow: CornflowReleaseInputs;
+}
+
+/** The statsd_exporter: whether it runs, its image and mappings, and who may scrape it. */
+export interface MetricsInputs extends ComponentInputs {
+  readonly enabled: Val<boolean>;
+  readonly image: ImageSpec;
+  readonly extraMappings: Val<unknown[]>;
+  /** The scrapers (NetworkPolicy ingress to the metrics port). */
+  readonly scrapeNamespaceLabels: Val<Record<string, string>>;
+  readonly scrapePodLabels: Val<Record<string, string>>;
 }
 
 /** Cornflow in a release: its settings, the Secrets it may generate, its network peers and its Ingress. */
@@ -165,6 +177,7 @@ export interface ReleaseParts {
   readonly triggerer: Triggerer;
   readonly workers?: CeleryWorkers;
   readonly flower?: Flower;
+  readonly statsd?: StatsdExporter;
   readonly postgres?: Postgres;
   readonly redis?: Redis;
   readonly cornflow?: CornflowServer;
@@ -178,6 +191,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   const b = inp.broker;
   const login = inp.login;
   const cf = inp.cornflow;
+  const metricsOn = condition('airflow.metrics', 'The statsd_exporter runs and Airflow sends it metrics (metrics.enabled).', inp.metrics.enabled);
   const cornflowOn = condition('airflow.cornflow', 'Cornflow runs next to Airflow (cornflow.enabled).', cf.enabled);
 
   // Airflow's configuration: the chart's settings, with the user's merged over them.
@@ -193,6 +207,12 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     api: { port: API_SERVER_PORT, base_url: when(inp.ingress.enabled, str`https://${inp.ingress.host}`) },
     scheduler: { enable_health_check: true, scheduler_health_check_server_port: 8974 },
     logging: { worker_log_server_port: 8793, trigger_log_server_port: 8794 },
+    metrics: when(metricsOn, {
+      statsd_on: true,
+      statsd_host: name('statsd'),
+      statsd_port: STATSD_INGEST_PORT,
+      statsd_prefix: STATSD_PREFIX,
+    }),
     kubernetes_executor: when(kubernetes, {
       namespace: inp.namespace,
       pod_template_file: `${AIRFLOW_HOME}/pod_templates/pod_template.yaml`,
@@ -276,6 +296,13 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
     affinityInput: inp.flower.affinityInput,
     username: inp.flower.username,
     password: inp.flower.password,
+  }));
+  const statsd = scoped(metricsOn, () => StatsdExporter._create(scope, 'Statsd', {
+    release: r,
+    settings: inp.metrics,
+    affinityInput: inp.metrics.affinityInput,
+    image: inp.metrics.image,
+    extraMappings: inp.metrics.extraMappings,
   }));
   const postgres = scoped(db.embedded, () => Postgres._create(scope, 'Postgres', {
     release: r,
@@ -418,6 +445,22 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
   const taskEgress = ExternalPeer._cidrs(inp.network.taskEgressCidrs, 'task egress');
   for (const t of taskRunners) scoped(and(t.when, isSet(inp.network.taskEgressCidrs)), () => t.connections.allowToAnyPort(taskEgress));
 
+  // Metrics: every Airflow component sends StatsD over UDP; only the allowed scrapers reach the metrics port.
+  if (statsd) {
+    scoped(metricsOn, () => {
+      const emitters: { connections: Connections; when: Val<boolean> }[] = [
+        { connections: api.connections, when: true },
+        { connections: scheduler.workload.connections, when: true },
+        { connections: dagProcessor.workload.connections, when: true },
+        { connections: triggerer.workload.connections, when: true },
+        ...taskRunners.filter((t) => t.connections !== triggerer.workload.connections && t.connections !== scheduler.workload.connections),
+      ];
+      for (const e of emitters) scoped(e.when, () => e.connections.allowTo(statsd.workload));
+      statsd.workload.connections.allowFrom(ExternalPeer._namespaces(inp.metrics.scrapeNamespaceLabels, inp.metrics.scrapePodLabels, 'the metrics scrapers'),
+        NetworkPort._tcp(STATSD_METRICS_PORT));
+    });
+  }
+
   if (cornflow && cornflowInit) {
     scoped(cornflowOn, () => {
       const cfDb = cf.settings.database;
@@ -442,7 +485,7 @@ export function composeRelease(scope: Construct, inp: ReleaseInputs): ReleasePar
 
   scoped(inp.ingress.enabled, () => createIngress(scope, inp, r, apiServer));
   if (cornflow) scoped(and(cornflowOn, cf.ingress.enabled), () => createCornflowIngress(scope, inp, r, cornflow));
-  return { release, apiServer, scheduler, dagProcessor, triggerer, workers, flower, postgres, redis, cornflow };
+  return { release, apiServer, scheduler, dagProcessor, triggerer, workers, flower, statsd, postgres, redis, cornflow };
 }
 
 function createIngress(scope: Construct, inp: ReleaseInputs, r: AirflowRelease, apiServer: ApiServer): void {

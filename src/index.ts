@@ -10,7 +10,7 @@
 // The chart and its props.
 export { AirflowChart } from './airflow-chart';
 export type {
-  AirflowChartProps, AdminUserOptions, AirflowSecretsOptions, FlowerChartOptions, NetworkPolicyOptions,
+  AirflowChartProps, AdminUserOptions, AirflowSecretsOptions, FlowerChartOptions, MetricsChartOptions, NetworkPolicyOptions,
   PostgresChartOptions, RedisChartOptions,
 } from './airflow-chart';
 
@@ -24,6 +24,8 @@ export { DagProcessor } from './components/dag-processor';
 export type { DagProcessorOptions } from './components/dag-processor';
 export { Flower } from './components/flower';
 export type { FlowerOptions } from './components/flower';
+export { StatsdExporter } from './components/statsd-exporter';
+export type { StatsdExporterOptions } from './components/statsd-exporter';
 export type { JobOptions } from './components/jobs';
 export { Postgres } from './components/postgres';
 export type { PostgresOptions } from './components/postgres';
@@ -39,6 +41,7 @@ export type { WorkloadOptions } from './components/workload';
 export { API_SERVER_PORT } from './components/api-server';
 export { CORNFLOW_PORT, CORNFLOW_ROLE } from './components/cornflow';
 export { FLOWER_PORT } from './components/flower';
+export { STATSD_INGEST_PORT, STATSD_METRICS_PORT } from './components/statsd-exporter';
 export { POSTGRES_PORT } from './components/postgres';
 export { REDIS_PORT } from './components/redis';
 

@@ -39,7 +39,7 @@ const fmtMem = (mi: number) => (mi % 1024 === 0 ? `${mi / 1024}Gi` : `${mi}Mi`);
 
 function table(): string {
   const defaults = synthAirflow();
-  const optional = synthAirflow({ flower: { enabled: true }, cornflow: Cornflow.enabled() });
+  const optional = synthAirflow({ flower: { enabled: true }, metrics: { enabled: true }, cornflow: Cornflow.enabled() });
   const rows: string[] = ['| component | kind | replicas | CPU request / pod | memory request / limit per pod |', '|---|---|---|---|---|'];
   let cpu = 0;
   let memory = 0;

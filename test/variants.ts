@@ -22,6 +22,7 @@ export const LDAP_DIRECTORY_PROPS: LdapDirectoryProps = {
 /** Every example plus the toggles the examples do not cover, so property tests walk every kind of pod. */
 export const VARIANT_PROPS: Record<string, AirflowChartProps> = {
   'celery+flower': { flower: { enabled: true } },
+  'kubernetes-executor+metrics': { executor: Executor.KUBERNETES, namespace: 'airflow', metrics: { enabled: true } },
   'kubernetes-executor': { executor: Executor.KUBERNETES, dags: DagsSource.fromPersistentVolumeClaim('dags') },
   'local+ingress': { executor: Executor.LOCAL, ingress: { host: 'airflow.example.com', tls: IngressTls.fromSecret('airflow-tls') } },
   'no-admin-no-task-egress': { adminUser: { enabled: false }, networkPolicy: { taskEgressCidrs: [] } },

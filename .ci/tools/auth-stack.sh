@@ -3,7 +3,7 @@
 #
 #   Debian packages: slapd + ldap-utils (OpenLDAP), postgresql (metadata DB), openssl (test CA),
 #                    gcc + libldap2-dev + libsasl2-dev (to build python-ldap, which PyPI ships as source only).
-#   Python venv:     Airflow 3.3.2 + FAB/celery/postgres providers + python-ldap + authlib, every version pinned in
+#   Python venv:     Airflow 3.3.2 + FAB/celery/postgres providers + python-ldap + authlib + statsd, every version pinned in
 #                    test/integration/requirements.txt (Airflow's constraints file is not reachable from CI).
 #
 #   CDK8S_AIRFLOW_CACHE   cache root (default $HOME/.cache/cdk8s-airflow); the venv lives in <cache>/auth-stack/
@@ -40,7 +40,7 @@ pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 # 2. The Airflow venv, rebuilt when the requirements change.
 pyver="$(python_version "$python" AIRFLOW_PYTHON)"
 venv="${stack_dir}/venv-py${pyver}-$(sha256sum "$requirements" | cut -c1-12)"
-pinned_venv "$python" "$venv" "$requirements" 'ldap, authlib, airflow.providers.fab, airflow.providers.celery'
+pinned_venv "$python" "$venv" "$requirements" 'ldap, authlib, statsd, airflow.providers.fab, airflow.providers.celery'
 
 echo "AUTH_STACK_PYTHON=${venv}/bin/python"
 echo "AUTH_STACK_AIRFLOW=${venv}/bin/airflow"

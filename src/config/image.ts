@@ -111,4 +111,6 @@ export class DefaultImages {
   public static readonly REDIS = ContainerImage.of('redis', '7.4.11-bookworm');
   /** Cornflow 1.3.9, the optimization server (`Cornflow.enabled`). */
   public static readonly CORNFLOW = ContainerImage.of('baobabsoluciones/cornflow', 'release-v1.3.9');
+  /** Prometheus statsd_exporter 0.28.0, the metrics exporter (`metrics.enabled`); runs as `nobody`. */
+  public static readonly STATSD_EXPORTER = ContainerImage.of('prometheus/statsd-exporter', 'v0.28.0', { registry: 'quay.io' });
 }

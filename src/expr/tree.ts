@@ -219,10 +219,13 @@ function yamlOf(v: unknown): string {
   return stringify(sort(JSON.parse(JSON.stringify(v))), { lineWidth: 0 });
 }
 
-/** A document as YAML text (e.g. a file in a ConfigMap): literal text, or a named template printed as YAML. */
-export function yamlText(name: string, doc: string, tree: Record<string, unknown>): Val<string> {
+/**
+ * A document as YAML text (e.g. a file in a ConfigMap): literal text, or a named template printed as YAML (in
+ * `templates/_<file>.tpl` when `file` is given, e.g. for a long one).
+ */
+export function yamlText(name: string, doc: string, tree: Record<string, unknown>, file?: string): Val<string> {
   if (!EmitContext.current) return yamlOf(tree);
-  return new Include({ name, doc, kind: 'string', params: {}, body: () => tree }, {}) as Expr<string>;
+  return new Include({ name, doc, kind: 'string', params: {}, body: () => tree, file }, {}) as Expr<string>;
 }
 
 /** Defines a named template; calling it gives the block (TypeScript) or an {@link Include} (chart). */

@@ -166,6 +166,9 @@ export function defaultDenyPolicy(scope: Construct, id: string, name: Val<string
   }));
 }
 
+/** Where Prometheus runs unless told otherwise: the pods of the `monitoring` namespace may scrape the metrics port. */
+export const METRICS_SCRAPER_NAMESPACE = { 'kubernetes.io/metadata.name': 'monitoring' };
+
 /** Kubernetes API server (for pods that use it): its address is cluster-specific, so the port is the rule. */
 export const KUBE_API_PORTS = [NetworkPort.tcp(443), NetworkPort.tcp(6443)];
 

@@ -49,6 +49,11 @@ export class ImageIdentity {
    * chart's own commands, write only to /tmp (an emptyDir); Python's bytecode cache is off.
    */
   public static readonly CORNFLOW: RunAsIdentity = { user: 10003, group: 10003 };
+  /**
+   * prometheus/statsd-exporter: `nobody` (65534:65534), the image's own user; it writes nothing.
+   * @see https://github.com/prometheus/statsd_exporter/blob/master/Dockerfile
+   */
+  public static readonly STATSD_EXPORTER: RunAsIdentity = { user: 65534, group: 65534 };
 }
 
 /** A path the process writes, backed by an emptyDir (or a named volume of the pod). */

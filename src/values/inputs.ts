@@ -14,7 +14,7 @@ import { LoginEgress, LoginInputs, LoginSecretFile } from '../config/auth';
 import { apply, Expr, Kind, OpDef, ReleaseField, Ref, Val } from '../expr/core';
 import { and, concat, condition, eq, ifElse, isEmpty, isNumber, isSet, join, mebibytes, named, not, orDefault, sha256, str, toJson } from '../expr/ops';
 import { items, spread, template, when, whenAll } from '../expr/tree';
-import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS } from '../security/network';
+import { KUBE_DNS_NAMESPACE, KUBE_DNS_PODS, METRICS_SCRAPER_NAMESPACE } from '../security/network';
 import { isGroup, leaves, ValueGroup, VALUES_MODEL } from './model';
 
 const KINDS = new Map<string, Kind>(leaves().map(({ path, leaf }) => [path, kindOfType(leaf.type)]));
@@ -169,6 +169,14 @@ export function inputsFromValues(chartLabel: string): ReleaseInputs {
       enabled: v('flower.enabled'),
       username: choice('flower.username', 'flower', 'Flower\'s user name', 'airflow.flowerUsernameSecret'),
       password: choice('flower.password', 'flower', 'Flower\'s password', 'airflow.flowerPasswordSecret'),
+    },
+    metrics: {
+      ...component('metrics', 1),
+      enabled: v('metrics.enabled'),
+      image: v('images.statsdExporter'),
+      extraMappings: v('metrics.extraMappings'),
+      scrapeNamespaceLabels: orDefault(v<Record<string, string>>('metrics.scrapeNamespaceLabels'), METRICS_SCRAPER_NAMESPACE),
+      scrapePodLabels: v('metrics.scrapePodLabels'),
     },
     postgres: component('postgres', 1),
     redis: component('redis', 1),

@@ -165,11 +165,11 @@ function replicas(def: number, description: string, minimum = 1): ValueLeaf {
   return leaf('integer', def, description, { minimum });
 }
 
-function image(name: string, repository: string, tag: string): ValueGroup {
+function image(name: string, repository: string, tag: string, registry = ''): ValueGroup {
   return group(`Image of ${name}.`, {
     repository: leaf('string', repository, 'Repository.', { pattern: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$' }),
     tag: leaf('string', tag, 'Tag (never latest).', { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', ...refuseWhen({ const: 'latest' }, 'latest moves under you: pin a version tag or a digest') }),
-    registry: leaf('string', '', 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).',
+    registry: leaf('string', registry, 'Registry host[:port] in front of the repository; empty: as given (Docker Hub).',
       { pattern: '^$|^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?$' }),
     digest: leaf('string', '', 'Content digest (sha256:...); when set it decides what runs.', { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
     pullPolicy: leaf('string', 'IfNotPresent', 'Pull policy.', { enum: ['IfNotPresent', 'Always', 'Never'] }),
@@ -589,6 +589,7 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     postgres: image('postgres', 'postgres', '17.11-bookworm'),
     redis: image('redis', 'redis', '7.4.11-bookworm'),
     cornflow: image('Cornflow', 'baobabsoluciones/cornflow', 'release-v1.3.9'),
+    statsdExporter: image('the Prometheus statsd_exporter', 'prometheus/statsd-exporter', 'v0.28.0', 'quay.io'),
   }),
   imagePullSecrets: leaf('array', [], 'Secrets used to pull images, as `[{name: ...}]` (every pod, the test pod included).',
     { items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', ...dnsName(false) } } } }),
@@ -637,6 +638,15 @@ export const VALUES_MODEL: ValueGroup = group('cdk8s-airflow values', {
     username: ref('The basic-auth user name', 'username', 'flower.username'),
     password: ref('The basic-auth password', 'password', 'flower.password'),
     ...workloadKeys({ resources: 'cpu 100m, memory 256Mi, limit 512Mi' }),
+  }),
+  metrics: group('Prometheus metrics: a statsd_exporter Airflow sends StatsD metrics to (UDP 9125), scraped on TCP 9102 at /metrics.', {
+    enabled: leaf('boolean', false, 'Deploy the exporter and turn on Airflow\'s StatsD metrics ([metrics] statsd_on).'),
+    extraMappings: leaf('array', [], 'statsd_exporter mapping rules put before the chart\'s (which turn the DAG, task and pool ids in Airflow\'s names into labels), so yours win for a name both match; e.g. `[{match: "airflow.my_metric.*", name: "airflow_my_metric", labels: {id: "$1"}}]`.',
+      { items: { type: 'object', required: ['match', 'name'], properties: { match: { type: 'string', minLength: 1 }, name: { type: 'string', pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$' } } } }),
+    scrapeNamespaceLabels: leaf('object', {}, 'Labels of the namespace Prometheus runs in (only its pods may reach the metrics port); empty: kubernetes.io/metadata.name=monitoring. Your labels replace the default.',
+      OBJECT_MAP),
+    scrapePodLabels: leaf('object', {}, 'Labels of the Prometheus pods in that namespace; empty: every pod of the namespace.', OBJECT_MAP),
+    ...workloadKeys({ resources: 'cpu 50m, memory 64Mi, limit 256Mi' }),
   }),
   postgres: group('Embedded PostgreSQL (a StatefulSet in the release).', {
     enabled: leaf('boolean', true, 'Run PostgreSQL in the release; false: use externalDatabase.'),

@@ -286,6 +286,14 @@ export function propsFromValues(userValues: Values, release: ReleaseIdentity): A
         caCertificate: secretRef(db.caCertificate),
         cidrs: db.cidrs,
       }),
+    metrics: {
+      enabled: v.metrics.enabled,
+      image: image(v.images.statsdExporter),
+      extraMappings: nonEmpty(v.metrics.extraMappings),
+      scrapeNamespaceLabels: nonEmptyMap(v.metrics.scrapeNamespaceLabels),
+      scrapePodLabels: nonEmptyMap(v.metrics.scrapePodLabels),
+      ...workload('metrics', v.metrics),
+    },
     postgres: { image: image(v.images.postgres), ...workload('postgres', v.postgres) },
     broker: !celery ? undefined : v.redis.enabled
       ? CeleryBroker.embedded({ password: secretRef(v.redis.password) })

@@ -27,6 +27,9 @@ const EXAMPLE_NAMESPACES: Record<string, string> = { default: 'airflow', minimal
 /** Every optional component and relaxation toggled away from its default, and the knobs every component has. */
 const TOGGLES: Record<string, Values> = {
   'flower': { flower: { enabled: true } },
+  'metrics with extra mappings and its own scrapers': {
+    metrics: { enabled: true, extraMappings: [{ match: 'airflow.my_plugin.*', name: 'airflow_my_plugin', labels: { id: '$1' } }], scrapeNamespaceLabels: { team: 'obs' }, scrapePodLabels: { app: 'prometheus' } },
+  },
   'local executor': { executor: 'LocalExecutor' },
   'kubernetes executor with DAGs from a PVC': { executor: 'KubernetesExecutor', dags: { persistentVolumeClaim: 'dags' } },
   'ingress nginx with a TLS Secret': { ingress: { enabled: true, host: 'airflow.example.org', className: 'nginx', tls: { secretName: 'my-tls' } } },

@@ -14,6 +14,7 @@ export const FACTORS = {
   coreSecrets: ['generated', 'existing'],
   admin: ['generated', 'existing', 'off'],
   flower: ['off', 'on'],
+  metrics: ['off', 'on'],
   auth: ['database', 'ldap', 'oidc'],
   ingress: ['off', 'secret', 'certManager'],
   networkPolicy: ['on', 'off'],
@@ -140,6 +141,7 @@ export function valuesOf(row: Row): Values {
   if (row.admin === 'existing') add({ adminUser: { username: { existingSecret: 'my-admin', key: 'user' }, password: { existingSecret: 'my-admin', key: 'pw' } } });
   if (row.admin === 'off') add({ adminUser: { enabled: false } });
   if (celery && row.flower === 'on') add({ flower: { enabled: true, replicas: row.flowerReplicas } });
+  if (row.metrics === 'on') add({ metrics: { enabled: true } });
   if (row.auth === 'ldap') {
     add({
       auth: {
@@ -196,6 +198,7 @@ export function randomValues(rnd: () => number): { row: Row; values: Values } {
   const maybe = (p: number, x: () => Values) => { if (rnd() < p) add(x()); };
   const celery = row.executor === 'CeleryExecutor';
   const components = ['apiServer', 'scheduler', 'dagProcessor', 'triggerer', 'postgres', 'redis', ...(celery ? ['workers'] : []), ...(row.flower === 'on' && celery ? ['flower'] : []),
+    ...(row.metrics === 'on' ? ['metrics'] : []),
     ...(row.cornflow !== 'off' ? ['cornflow'] : [])];
   for (const c of components) {
     maybe(0.3, () => ({ [c]: { podLabels: { team: pick(rnd, ['data', 'ml']) }, podAnnotations: { 'example.org/owner': 'x' } } }));
@@ -230,6 +233,10 @@ export function randomValues(rnd: () => number): { row: Row; values: Values } {
   maybe(0.2, () => ({ networkPolicy: { taskEgressCidrs: pick(rnd, [[], ['10.0.0.0/8', '192.168.0.0/16']]) } }));
   maybe(0.2, () => ({ networkPolicy: { dnsNamespaceLabels: { name: 'dns' }, dnsPodLabels: { app: 'coredns' } } }));
   maybe(0.2, () => ({ jobs: { ttlSecondsAfterFinished: pick(rnd, [0, 600, 86400]) } }));
+  if (row.metrics === 'on') {
+    maybe(0.4, () => ({ metrics: { extraMappings: [{ match: 'airflow.my_plugin.*.calls', name: 'airflow_my_plugin_calls', labels: { source: '$1' } }] } }));
+    maybe(0.3, () => ({ metrics: { scrapeNamespaceLabels: { team: 'observability' }, scrapePodLabels: { 'app.kubernetes.io/name': 'prometheus' } } }));
+  }
   maybe(0.2, () => ({ postgres: { storageSize: '20480Mi', storageClassName: 'fast' } }));
   if (celery) maybe(0.3, () => ({ workers: { concurrency: 8, queues: ['default', 'gpu'], logVolumeSize: '2048Mi', terminationGracePeriodSeconds: 1800 } }));
   if (row.database === 'external') {

@@ -12,6 +12,7 @@ function identityOf(component: string) {
   if (component === 'postgres' || component === 'cornflow-db') return ImageIdentity.POSTGRES;
   if (component === 'cornflow' || component === 'cornflow-init') return ImageIdentity.CORNFLOW;
   if (component === 'redis') return ImageIdentity.REDIS;
+  if (component === 'statsd') return ImageIdentity.STATSD_EXPORTER;
   return ImageIdentity.AIRFLOW;
 }
 
@@ -20,7 +21,7 @@ describe('every pod of every example and variant', () => {
     expect(pods.length).toBeGreaterThan(40);
     expect(new Set(pods.map((p) => p.component))).toEqual(new Set([
       'api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'flower', 'postgres', 'redis',
-      'migrate', 'create-user', 'secrets', 'task', 'sync-roles',
+      'migrate', 'create-user', 'secrets', 'task', 'sync-roles', 'statsd',
       'cornflow', 'cornflow-init', 'cornflow-db', 'cornflow-role', 'cornflow-user',
     ]));
   });

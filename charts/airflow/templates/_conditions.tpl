@@ -147,6 +147,11 @@
 {{- if eq .Values.executor "LocalExecutor" }}true{{ end }}
 {{- end }}
 
+{{- /* The statsd_exporter runs and Airflow sends it metrics (metrics.enabled). */ -}}
+{{- define "airflow.metrics" -}}
+{{- if .Values.metrics.enabled }}true{{ end }}
+{{- end }}
+
 {{- /* Users log in with OpenID Connect. */ -}}
 {{- define "airflow.oidc" -}}
 {{- if eq .Values.auth.type "oidc" }}true{{ end }}

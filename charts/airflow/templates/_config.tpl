@@ -40,6 +40,13 @@ scheduler:
 logging:
   worker_log_server_port: 8793
   trigger_log_server_port: 8794
+{{- if include "airflow.metrics" . }}
+metrics:
+  statsd_on: true
+  statsd_host: {{ .Release.Name }}-statsd
+  statsd_port: 9125
+  statsd_prefix: airflow
+{{- end }}
 {{- if include "airflow.kubernetesExecutor" . }}
 kubernetes_executor:
   namespace: {{ .Release.Namespace | quote }}
